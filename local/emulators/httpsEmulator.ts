@@ -1,0 +1,192 @@
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LocalTlsMaterial } from './tls';
+
+/** What a route handler answers; `body` objects are sent as JSON, strings as they are. */
+export interface EmulatorResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface EmulatorRequest {
+  method: string;
+  url: URL;
+  /** Path segments after URL decoding. */
+  segments: string[];
+  headers: IncomingMessage['headers'];
+  rawBody: Buffer;
+  /** The path match's named groups, URL-decoded. */
+  params: Record<string, string>;
+}
+
+export interface EmulatorRoute<Op extends string> {
+  operation: Op;
+  method: string;
+  /** Matched against the raw (still encoded) path; named groups become `params`. */
+  path: RegExp;
+  handle(request: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse>;
+}
+
+/** A fault a test injects for the next `times` calls of one operation (default 1). */
+export interface Fault {
+  status?: number;
+  retryAfterSeconds?: number;
+  delayMs?: number;
+  malformedBody?: boolean;
+  /** Error body to send with `status`; default: the emulator's own error shape. */
+  body?: unknown;
+  times?: number;
+}
+
+/**
+ * The HTTPS server, call counter and fault injector that every upstream emulator shares.
+ * Subclasses declare their routes and their upstream's error shape; counts include rejected calls.
+ */
+export abstract class HttpsEmulator<Op extends string> {
+  private server: https.Server | undefined;
+  private readonly counts: Record<Op, number>;
+  private readonly faults = new Map<Op, Required<Pick<Fault, 'times'>> & Fault>();
+  private baseUrl: string | undefined;
+
+  protected constructor(
+    readonly name: string,
+    readonly operations: readonly Op[],
+    private readonly routes: readonly EmulatorRoute<Op>[],
+  ) {
+    this.counts = Object.fromEntries(operations.map((op) => [op, 0])) as Record<Op, number>;
+  }
+
+  /** The upstream's own error body for a status and code. */
+  protected abstract errorBody(status: number, code: string, message: string): unknown;
+
+  get url(): string {
+    if (!this.baseUrl) throw new Error(`${this.name} emulator is not running`);
+    return this.baseUrl;
+  }
+
+  calls(): Record<Op, number> {
+    return { ...this.counts };
+  }
+
+  resetCalls(): void {
+    for (const op of this.operations) this.counts[op] = 0;
+  }
+
+  inject(operation: Op, fault: Fault): void {
+    this.faults.set(operation, { ...fault, times: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  async start(tls: LocalTlsMaterial, port = 0): Promise<string> {
+    const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      void this.dispatch(req, res);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const rawBody = await readBody(req);
+      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const match = this.match(method, url.pathname);
+      if (!match) {
+        send(res, { status: 404, body: this.errorBody(404, 'NotFound', `No route for ${method} ${url.pathname}`) });
+        return;
+      }
+      const { route, params } = match;
+      this.counts[route.operation] += 1;
+      const fault = this.takeFault(route.operation);
+      if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (res.destroyed) return;
+      if (fault?.status) {
+        const headers: Record<string, string> = {};
+        if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+        send(res, {
+          status: fault.status,
+          headers,
+          body: fault.body ?? this.errorBody(fault.status, 'InjectedFault', 'Fault injected by a test'),
+        });
+        return;
+      }
+      if (fault?.malformedBody) {
+        send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: '{"truncated": ' });
+        return;
+      }
+      const segments = url.pathname.split('/').filter(Boolean).map(safeDecode);
+      const response = await route.handle({ method, url, segments, headers: req.headers, rawBody, params });
+      send(res, response);
+    } catch (error) {
+      send(res, { status: 500, body: this.errorBody(500, 'InternalError', (error as Error).message) });
+    }
+  }
+
+  private match(method: string, path: string): { route: EmulatorRoute<Op>; params: Record<string, string> } | undefined {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.path.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      for (const [key, value] of Object.entries(m.groups ?? {})) params[key] = safeDecode(value);
+      return { route, params };
+    }
+    return undefined;
+  }
+
+  private takeFault(operation: Op): Fault | undefined {
+    const fault = this.faults.get(operation);
+    if (!fault) return undefined;
+    fault.times -= 1;
+    if (fault.times <= 0) this.faults.delete(operation);
+    return fault;
+  }
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: EmulatorResponse): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers: Record<string, string> = { ...(response.headers ?? {}) };
+  let payload: string | undefined;
+  if (typeof response.body === 'string') payload = response.body;
+  else if (response.body !== undefined) {
+    payload = JSON.stringify(response.body);
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+  }
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
