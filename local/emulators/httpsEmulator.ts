@@ -48,6 +48,7 @@ export abstract class HttpsEmulator<Op extends string> {
   private server: https.Server | undefined;
   private readonly counts: Record<Op, number>;
   private readonly faults = new Map<Op, Required<Pick<Fault, 'times'>> & Fault>();
+  private readonly pendingDelays = new Set<NodeJS.Timeout>();
   private baseUrl: string | undefined;
 
   protected constructor(
@@ -60,6 +61,11 @@ export abstract class HttpsEmulator<Op extends string> {
 
   /** The upstream's own error body for a status and code. */
   protected abstract errorBody(status: number, code: string, message: string): unknown;
+
+  /** Headers the upstream puts on every answer, faults and unknown routes included (tracing ids). */
+  protected commonHeaders(_requestHeaders: IncomingMessage['headers']): Record<string, string> {
+    return {};
+  }
 
   get url(): string {
     if (!this.baseUrl) throw new Error(`${this.name} emulator is not running`);
@@ -98,30 +104,34 @@ export abstract class HttpsEmulator<Op extends string> {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    for (const timer of this.pendingDelays) clearTimeout(timer);
+    this.pendingDelays.clear();
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const common = this.commonHeaders(req.headers);
+    const send = (response: EmulatorResponse) => sendResponse(res, { ...response, headers: { ...common, ...response.headers } });
     try {
       const rawBody = await readBody(req);
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       const method = (req.method ?? 'GET').toUpperCase();
       const match = this.match(method, url.pathname);
       if (!match) {
-        send(res, { status: 404, body: this.errorBody(404, 'NotFound', `No route for ${method} ${url.pathname}`) });
+        send({ status: 404, body: this.errorBody(404, 'NotFound', `No route for ${method} ${url.pathname}`) });
         return;
       }
       const { route, params } = match;
       this.counts[route.operation] += 1;
       const fault = this.takeFault(route.operation);
-      if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault?.delayMs) await this.delay(fault.delayMs);
       if (res.destroyed) return;
       if (fault?.status) {
         const headers: Record<string, string> = {};
         if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-        send(res, {
+        send({
           status: fault.status,
           headers,
           body: fault.body ?? this.errorBody(fault.status, 'InjectedFault', 'Fault injected by a test'),
@@ -129,15 +139,26 @@ export abstract class HttpsEmulator<Op extends string> {
         return;
       }
       if (fault?.malformedBody) {
-        send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: '{"truncated": ' });
+        send({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"truncated": ' });
         return;
       }
       const segments = url.pathname.split('/').filter(Boolean).map(safeDecode);
       const response = await route.handle({ method, url, segments, headers: req.headers, rawBody, params });
-      send(res, response);
+      send(response);
     } catch (error) {
-      send(res, { status: 500, body: this.errorBody(500, 'InternalError', (error as Error).message) });
+      send({ status: 500, body: this.errorBody(500, 'InternalError', (error as Error).message) });
     }
+  }
+
+  /** A fault's delay, cancelled by `stop()` so no timer outlives the emulator. */
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingDelays.delete(timer);
+        resolve();
+      }, ms);
+      this.pendingDelays.add(timer);
+    });
   }
 
   private match(method: string, path: string): { route: EmulatorRoute<Op>; params: Record<string, string> } | undefined {
@@ -178,7 +199,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, response: EmulatorResponse): void {
+function sendResponse(res: ServerResponse, response: EmulatorResponse): void {
   if (res.headersSent || res.destroyed) return;
   const headers: Record<string, string> = { ...(response.headers ?? {}) };
   let payload: string | undefined;

@@ -1,0 +1,41 @@
+import { app } from '@azure/functions';
+import type * as Broker from '../shared/broker';
+import { brokerHandler } from '../shared/http/brokerHandler';
+import { readJsonObjectBody } from '../shared/http/requestInput';
+import { parseInput } from '../shared/http/validation';
+import { lazy } from '../shared/lazy';
+import type * as Schemas from '../shared/schemas/requestSchemas';
+import { formatUtcSeconds } from '../shared/time/isoDateTime';
+
+const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
+const broker = lazy(() => require('../shared/broker') as typeof Broker);
+
+/** APIM Gateway Generate Token: a self-hosted gateway's `GatewayKey` credential, at most 30 days. */
+export const gatewayTokenHandler = brokerHandler({ cacheControl: 'no-store' }, async ({ request, requestId, log }) => {
+  const { gatewayPathSchema, gatewayTokenBodySchema } = schemas();
+  const { service, gatewayId } = parseInput(gatewayPathSchema, request.params);
+  const body = parseInput(gatewayTokenBodySchema, await readJsonObjectBody(request));
+  const token = await broker()
+    .getApimTokenService()
+    .gatewayToken(
+      { alias: service, gatewayId, keyType: body.keyType, expiry: body.expiry, minValidityMs: body.minValidity },
+      { requestId, log },
+    );
+  return {
+    status: 200,
+    jsonBody: {
+      gatewayId: token.gatewayId,
+      keyType: token.keyType,
+      value: token.value,
+      expiresOn: formatUtcSeconds(token.expiresOn),
+      authorization: `GatewayKey ${token.value}`,
+    },
+  };
+});
+
+app.http('gatewayToken', {
+  methods: ['POST'],
+  route: 'apim/{service}/gateways/{gatewayId}/token',
+  authLevel: 'anonymous',
+  handler: gatewayTokenHandler,
+});

@@ -1,0 +1,37 @@
+import { app } from '@azure/functions';
+import type * as Broker from '../shared/broker';
+import { brokerHandler } from '../shared/http/brokerHandler';
+import { singleValuedQuery } from '../shared/http/requestInput';
+import { parseInput } from '../shared/http/validation';
+import { lazy } from '../shared/lazy';
+import type * as Schemas from '../shared/schemas/requestSchemas';
+
+const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
+const broker = lazy(() => require('../shared/broker') as typeof Broker);
+
+/** LicenseSpring SSO URL: single-use sign-in material, signed upstream and never cached. */
+// The URL, not `request.query`: the host folds a repeated parameter into one entry, and a repeat must be refused.
+export const licenseSpringSsoUrlHandler = brokerHandler({ cacheControl: 'no-store' }, async ({ request, requestId }) => {
+  const query = parseInput(schemas().licenseSpringSsoQuerySchema, singleValuedQuery(new URL(request.url).searchParams));
+  const answer = await broker()
+    .getLicenseSpringClient()
+    .getSsoUrl(
+      { product: query.product, customerAccountCode: query.customer_account_code, responseType: query.response_type },
+      requestId,
+    );
+  return {
+    status: 200,
+    jsonBody: {
+      url: answer.url,
+      ...(answer.openid_configuration === undefined ? {} : { openid_configuration: answer.openid_configuration }),
+      ...(answer.alternate_urls === undefined ? {} : { alternate_urls: answer.alternate_urls }),
+    },
+  };
+});
+
+app.http('licenseSpringSsoUrl', {
+  methods: ['GET'],
+  route: 'licensespring/sso-url',
+  authLevel: 'anonymous',
+  handler: licenseSpringSsoUrlHandler,
+});

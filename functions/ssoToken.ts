@@ -1,0 +1,26 @@
+import { app } from '@azure/functions';
+import type * as Broker from '../shared/broker';
+import { brokerHandler } from '../shared/http/brokerHandler';
+import { readJsonObjectBody } from '../shared/http/requestInput';
+import { parseInput } from '../shared/http/validation';
+import { lazy } from '../shared/lazy';
+import type * as Schemas from '../shared/schemas/requestSchemas';
+
+const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
+const broker = lazy(() => require('../shared/broker') as typeof Broker);
+
+/** APIM Get SSO Token: a developer-portal sign-in URL valid 5 minutes. */
+export const ssoTokenHandler = brokerHandler({ cacheControl: 'no-store' }, async ({ request, requestId, log }) => {
+  const { ssoTokenPathSchema, ssoTokenBodySchema } = schemas();
+  const { service } = parseInput(ssoTokenPathSchema, request.params);
+  parseInput(ssoTokenBodySchema, await readJsonObjectBody(request));
+  const token = await broker().getApimTokenService().ssoToken(service, { requestId, log });
+  return { status: 200, jsonBody: { redirectUri: token.redirectUri, expiresOn: token.expiresOn.toISOString() } };
+});
+
+app.http('ssoToken', {
+  methods: ['POST'],
+  route: 'apim/{service}/sso-token',
+  authLevel: 'anonymous',
+  handler: ssoTokenHandler,
+});

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { durations, formatIsoDuration, parseIsoDuration } from '../time/duration';
+import { type ApimService, parseApimResourceId, SERVICE_ALIAS } from './apimServices';
+
+/** Settings that point the broker at local emulators; App Service sets `WEBSITE_INSTANCE_ID`. */
+export const LOCAL_ONLY_SETTINGS = ['BROKER_LOCAL_CA_CERT', 'BROKER_LOCAL_ARM_TOKEN'] as const;
+
+/**
+ * Problems that only the raw environment can show, so they are reported even when other
+ * settings fail to parse: local-only settings in Azure, and Azure's required hardening.
+ */
+export function azureOnlyProblems(env: NodeJS.ProcessEnv): string[] {
+  if (!env.WEBSITE_INSTANCE_ID) return [];
+  const problems = LOCAL_ONLY_SETTINGS.filter((name) => env[name]).map(
+    (name) => `${name} is for local runs and tests only and is refused in Azure`,
+  );
+  if (!env.BROKER_LICENSESPRING_PUBLIC_KEY) {
+    problems.push('BROKER_LICENSESPRING_PUBLIC_KEY is required in Azure: LicenseSpring responses must be verified');
+  }
+  return problems;
+}
+
+/** The upstream's own limit on a gateway token's lifetime. */
+export const GATEWAY_TOKEN_HARD_LIMIT_MS = 30 * durations.DAY;
+/** APIM's SSO tokens are valid for 5 minutes from issue; nothing configures that. */
+export const SSO_TOKEN_LIFETIME_MS = 5 * durations.MINUTE;
+
+const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
+
+/** Environment values that are blank count as unset, as in App Service application settings. */
+const setting = () => z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
+
+const httpsUrl = (fallback: string) =>
+  setting()
+    .transform((value) => value ?? fallback)
+    .pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((value) => value.replace(/\/+$/, '')));
+
+const duration = (fallback: string) =>
+  setting()
+    .transform((value) => value ?? fallback)
+    .transform((value, ctx) => {
+      const ms = parseIsoDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `'${value}' is not an ISO 8601 duration such as PT60S or P20D` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const optionalDuration = () =>
+  setting().transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const ms = parseIsoDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is not an ISO 8601 duration such as PT60S or P20D` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const integer = (fallback: number, min: number, max: number) =>
+  setting()
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .pipe(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(min).max(max));
+
+const apiVersion = (fallback: string) =>
+  setting()
+    .transform((value) => value ?? fallback)
+    .pipe(z.string().regex(API_VERSION, 'must be an api-version such as 2024-05-01'));
+
+const apimServices = z
+  .string({ error: 'is required: a JSON object mapping each service alias to its API Management resource ID' })
+  .transform((text, ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of alias to resource ID' });
+      return z.NEVER;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be a non-empty JSON object of alias to resource ID' });
+      return z.NEVER;
+    }
+    const services = new Map<string, ApimService>();
+    for (const [alias, resourceId] of Object.entries(parsed)) {
+      if (!SERVICE_ALIAS.test(alias)) {
+        ctx.addIssue({ code: 'custom', message: `alias '${alias}' must be 1-50 letters, digits, '-' or '_'` });
+        continue;
+      }
+      const service = typeof resourceId === 'string' ? parseApimResourceId(alias, resourceId) : `'${alias}' must map to a string`;
+      if (typeof service === 'string') ctx.addIssue({ code: 'custom', message: service });
+      else if (services.has(alias.toLowerCase())) ctx.addIssue({ code: 'custom', message: `alias '${alias}' is given twice` });
+      else services.set(alias.toLowerCase(), service);
+    }
+    return services;
+  });
+
+/**
+ * Every setting the broker reads, by its environment name. Parsed once at start; all problems
+ * are reported together. The README's configuration table documents each one.
+ */
+export const environmentSchema = z
+  .object({
+    BROKER_APIM_SERVICES: z.preprocess((value) => (value === '' ? undefined : value), apimServices),
+    BROKER_ARM_ENDPOINT: httpsUrl('https://management.azure.com'),
+    BROKER_APIM_API_VERSION_SSO_TOKEN: apiVersion('2022-08-01'),
+    BROKER_APIM_API_VERSION_GATEWAY_TOKEN: apiVersion('2022-08-01'),
+    BROKER_APIM_API_VERSION_AUTHORIZATION_SERVER: apiVersion('2024-05-01'),
+    BROKER_LICENSESPRING_ENDPOINT: httpsUrl('https://api.licensespring.com'),
+    BROKER_LICENSESPRING_API_KEY: z.string({ error: 'is required: the LicenseSpring API key' }).min(1),
+    BROKER_LICENSESPRING_SHARED_KEY: z.string({ error: 'is required: the LicenseSpring shared key' }).min(1),
+    BROKER_LICENSESPRING_PUBLIC_KEY: setting(),
+    BROKER_CLOCK_SKEW: duration('PT60S'),
+    BROKER_GATEWAY_TOKEN_MAX_LIFETIME: optionalDuration(),
+    BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME: optionalDuration(),
+    BROKER_SSO_MIN_VALIDITY: duration('PT60S'),
+    BROKER_UPSTREAM_MAX_ATTEMPTS: integer(3, 1, 10),
+    BROKER_UPSTREAM_RETRY_DELAY_MS: integer(200, 0, 60_000),
+    BROKER_UPSTREAM_ATTEMPT_TIMEOUT_MS: integer(10_000, 100, 120_000),
+    BROKER_UPSTREAM_BUDGET_MS: integer(10_000, 100, 120_000),
+    BROKER_LOCAL_CA_CERT: setting(),
+    BROKER_LOCAL_ARM_TOKEN: setting(),
+    WEBSITE_INSTANCE_ID: setting(),
+  })
+  .transform((env, ctx) => {
+    const skewMs = env.BROKER_CLOCK_SKEW;
+    const ceilingMs = GATEWAY_TOKEN_HARD_LIMIT_MS - skewMs;
+    const maxLifetimeMs = env.BROKER_GATEWAY_TOKEN_MAX_LIFETIME ?? ceilingMs;
+    const defaultLifetimeMs = env.BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME ?? maxLifetimeMs;
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+
+    if (skewMs > 2 * durations.MINUTE) problem('BROKER_CLOCK_SKEW', 'must be at most PT2M');
+    if (maxLifetimeMs > ceilingMs || maxLifetimeMs <= 0) {
+      problem('BROKER_GATEWAY_TOKEN_MAX_LIFETIME', `must be positive and at most ${formatIsoDuration(ceilingMs)} (30 days minus the clock skew)`);
+    }
+    if (defaultLifetimeMs > maxLifetimeMs || defaultLifetimeMs <= 0) {
+      problem('BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME', 'must be positive and at most the maximum lifetime');
+    }
+    if (env.BROKER_SSO_MIN_VALIDITY + skewMs >= SSO_TOKEN_LIFETIME_MS) {
+      problem('BROKER_SSO_MIN_VALIDITY', 'plus the clock skew must stay under the 5-minute SSO token lifetime');
+    }
+
+    return {
+      inAzure: env.WEBSITE_INSTANCE_ID !== undefined,
+      services: env.BROKER_APIM_SERVICES,
+      arm: {
+        endpoint: env.BROKER_ARM_ENDPOINT,
+        scope: `${env.BROKER_ARM_ENDPOINT}/.default`,
+        apiVersions: {
+          ssoToken: env.BROKER_APIM_API_VERSION_SSO_TOKEN,
+          gatewayToken: env.BROKER_APIM_API_VERSION_GATEWAY_TOKEN,
+          authorizationServer: env.BROKER_APIM_API_VERSION_AUTHORIZATION_SERVER,
+        },
+        localToken: env.BROKER_LOCAL_ARM_TOKEN,
+      },
+      licenseSpring: {
+        endpoint: env.BROKER_LICENSESPRING_ENDPOINT,
+        apiKey: env.BROKER_LICENSESPRING_API_KEY,
+        sharedKey: env.BROKER_LICENSESPRING_SHARED_KEY,
+        publicKey: env.BROKER_LICENSESPRING_PUBLIC_KEY,
+      },
+      policy: {
+        clockSkewMs: skewMs,
+        gatewayTokenMaxLifetimeMs: maxLifetimeMs,
+        gatewayTokenDefaultLifetimeMs: defaultLifetimeMs,
+        ssoMinValidityMs: env.BROKER_SSO_MIN_VALIDITY,
+      },
+      upstream: {
+        maxAttempts: env.BROKER_UPSTREAM_MAX_ATTEMPTS,
+        retryDelayMs: env.BROKER_UPSTREAM_RETRY_DELAY_MS,
+        attemptTimeoutMs: env.BROKER_UPSTREAM_ATTEMPT_TIMEOUT_MS,
+        budgetMs: env.BROKER_UPSTREAM_BUDGET_MS,
+      },
+      localCaCert: env.BROKER_LOCAL_CA_CERT,
+    };
+  });
+
+export type BrokerConfig = z.output<typeof environmentSchema>;

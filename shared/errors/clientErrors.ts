@@ -1,0 +1,116 @@
+import { BrokerError, type BrokerErrorOptions, type ErrorDetail } from './brokerError';
+
+export class InvalidParameterError extends BrokerError {
+  readonly status = 400;
+  readonly code = 'InvalidParameter';
+
+  constructor(target: string, details: ErrorDetail[]) {
+    const first = details[0]?.message ?? 'is invalid';
+    const more = details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
+    super(`Invalid '${target}': ${first}${more}`, { target, details });
+  }
+}
+
+export class InvalidJsonError extends BrokerError {
+  readonly status = 400;
+  readonly code = 'InvalidJson';
+
+  constructor() {
+    super('The request body is not valid JSON.', { target: 'body' });
+  }
+}
+
+export class ExpiryTooLongError extends BrokerError {
+  readonly status = 400;
+  readonly code = 'ExpiryTooLong';
+
+  constructor(maximum: string, latestAllowed: string) {
+    super(`'expiry' may be at most ${maximum} ahead (no later than ${latestAllowed}).`, { target: 'expiry' });
+  }
+}
+
+export class UnknownProductError extends BrokerError {
+  readonly status = 400;
+  readonly code = 'UnknownProduct';
+
+  constructor() {
+    super('LicenseSpring does not know this product.', { target: 'product' });
+  }
+}
+
+export class UnauthorizedError extends BrokerError {
+  readonly status = 401;
+  readonly code = 'Unauthorized';
+
+  constructor(options: BrokerErrorOptions = {}) {
+    super('A valid bearer token is required.', {
+      ...options,
+      headers: { 'WWW-Authenticate': 'Bearer', ...options.headers },
+    });
+  }
+}
+
+export class ForbiddenError extends BrokerError {
+  readonly status = 403;
+  readonly code = 'Forbidden';
+
+  constructor(role: string) {
+    super(`The caller lacks the app role '${role}' this operation requires.`);
+  }
+}
+
+export class UnknownServiceError extends BrokerError {
+  readonly status = 404;
+  readonly code = 'UnknownService';
+
+  constructor(alias: string) {
+    super(`No API Management service is configured under the alias '${alias}'.`, { target: 'service' });
+  }
+}
+
+export class NotFoundError extends BrokerError {
+  readonly status = 404;
+  readonly code = 'NotFound';
+
+  constructor(resource: string, target?: string) {
+    super(`${resource} was not found.`, { target });
+  }
+}
+
+export class MethodNotAllowedError extends BrokerError {
+  readonly status = 405;
+  readonly code = 'MethodNotAllowed';
+
+  constructor(allowed: readonly string[]) {
+    super(`Use ${allowed.join(' or ')} on this route.`, { headers: { Allow: allowed.join(', ') } });
+  }
+}
+
+export class PayloadTooLargeError extends BrokerError {
+  readonly status = 413;
+  readonly code = 'PayloadTooLarge';
+
+  constructor(limitBytes: number) {
+    super(`The request body exceeds ${limitBytes} bytes.`, { target: 'body' });
+  }
+}
+
+export class UnsupportedMediaTypeError extends BrokerError {
+  readonly status = 415;
+  readonly code = 'UnsupportedMediaType';
+
+  constructor() {
+    super("The request body must be sent as 'application/json'.", { target: 'Content-Type' });
+  }
+}
+
+export class TooManyRequestsError extends BrokerError {
+  readonly status = 429;
+  readonly code = 'TooManyRequests';
+
+  constructor(retryAfterSeconds: number) {
+    super(`Too many tokens minted by this caller; retry after ${retryAfterSeconds} s.`, {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}

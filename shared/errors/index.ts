@@ -1,0 +1,3 @@
+export * from './brokerError';
+export * from './clientErrors';
+export * from './serverErrors';

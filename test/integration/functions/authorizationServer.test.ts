@@ -1,0 +1,60 @@
+import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementGetAuthorizationServer.json';
+import { authorizationServerHandler } from '../../../functions/authorizationServer';
+import type { LocalEnvironment } from '../../../local/localEnvironment';
+import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { invokeHandler } from '../../support/invokeHandler';
+
+let env: LocalEnvironment;
+
+beforeAll(async () => {
+  env = await startBrokerEnvironment();
+});
+afterAll(() => env.stop());
+beforeEach(() => {
+  env.arm.clearFaults();
+  env.resetCalls();
+});
+
+const get = (authsid = 'newauthServer2', headers: Record<string, string> = {}) =>
+  invokeHandler(authorizationServerHandler, { params: { service: 'apimService1', authsid }, headers });
+
+describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
+  it('returns the official example without its secrets, with the ETag passed through', async () => {
+    const result = await get();
+    expect(result.status).toBe(200);
+    expect(result.headers['cache-control']).toBe('no-cache');
+    expect(result.headers.etag).toMatch(/^"/);
+    const { resourceOwnerUsername, resourceOwnerPassword, ...ordinary } = officialExample.responses['200'].body.properties;
+    expect([resourceOwnerUsername, resourceOwnerPassword]).toEqual(['un', 'pwd']);
+    expect(result.json.properties).toEqual(ordinary);
+    expect(JSON.stringify(result.json)).not.toMatch(/clientSecret|resourceOwner|"pwd"/);
+  });
+
+  it('answers 304 to a matching If-None-Match', async () => {
+    const first = await get();
+    const second = await get('newauthServer2', { 'if-none-match': first.headers.etag ?? '' });
+    expect(second.status).toBe(304);
+    expect(second.json).toBeUndefined();
+    expect(second.headers.etag).toBe(first.headers.etag);
+  });
+
+  it('maps an upstream 404 to NotFound naming the authorization server', async () => {
+    const result = await get('missingServer');
+    expect(result.status).toBe(404);
+    expect(result.json.error).toEqual({ code: 'NotFound', message: "Authorization server 'missingServer' was not found." });
+  });
+
+  it('names only the missing read permission when ARM refuses', async () => {
+    env.arm.inject(
+      'AuthorizationServer_Get',
+      env.arm.authorizationFailedFault('AuthorizationServer_Get', '11111111-2222-3333-4444-555555555555', {
+        service: 'apimService1',
+        resourceName: 'newauthServer2',
+      }),
+    );
+    const result = await get();
+    expect(result.status).toBe(502);
+    expect(result.json.error.message).toMatch(/^The broker's identity lacks the permission 'Microsoft\.ApiManagement\/service\/authorizationServers\/read'\./);
+    expect(result.json.error.message).not.toContain('00000000-0000');
+  });
+});

@@ -1,0 +1,139 @@
+import { gatewayTokenHandler } from '../../../functions/gatewayToken';
+import type { LocalEnvironment } from '../../../local/localEnvironment';
+import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { invokeHandler } from '../../support/invokeHandler';
+
+let env: LocalEnvironment;
+
+beforeAll(async () => {
+  env = await startBrokerEnvironment();
+});
+afterAll(() => env.stop());
+beforeEach(() => {
+  env.arm.clearFaults();
+  env.resetCalls();
+});
+
+const SCOPE = '/subscriptions/00000000-0000-0000-0000-000000000000';
+
+function mint(body: unknown = {}, params: Record<string, string> = { service: 'apimService1', gatewayId: 'gw1' }) {
+  return invokeHandler(gatewayTokenHandler, {
+    method: 'POST',
+    params,
+    headers: { 'content-type': 'application/json', 'x-request-id': 'req-gw-1' },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
+  it('mints a token the gateway accepts, for the maximum lifetime by default', async () => {
+    const before = Date.now();
+    const result = await mint();
+    expect(result.status).toBe(200);
+    expect(result.headers['cache-control']).toBe('no-store');
+    expect(result.headers['x-request-id']).toBe('req-gw-1');
+    const { gatewayId, keyType, value, expiresOn, authorization } = result.json;
+    expect({ gatewayId, keyType }).toEqual({ gatewayId: 'gw1', keyType: 'primary' });
+    expect(authorization).toBe(`GatewayKey ${value}`);
+    expect(expiresOn).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    const maximum = 30 * 86_400_000 - 60_000;
+    expect(Date.parse(expiresOn)).toBeLessThanOrEqual(Date.now() + maximum);
+    expect(Date.parse(expiresOn)).toBeGreaterThan(before + maximum - 1000);
+    expect(env.arm.isTokenValid('apimService1', 'gw1', value)).toBe(true);
+    expect(env.arm.calls().Gateway_GenerateToken).toBe(1);
+  });
+
+  it('sends the asked expiry cut to whole seconds and the chosen key', async () => {
+    const expiry = new Date(Date.now() + 86_400_000);
+    const asked = `${expiry.toISOString().slice(0, 19)}.2845269Z`;
+    const result = await mint({ keyType: 'secondary', expiry: asked });
+    expect(result.status).toBe(200);
+    expect(result.json.keyType).toBe('secondary');
+    expect(result.json.expiresOn).toBe(`${asked.slice(0, 19)}Z`);
+    expect(env.arm.isTokenValid('apimService1', 'gw1', result.json.value)).toBe(true);
+  });
+
+  it('retries a 429 with a short Retry-After and succeeds', async () => {
+    env.arm.inject('Gateway_GenerateToken', { status: 429, retryAfterSeconds: 0 });
+    const result = await mint();
+    expect(result.status).toBe(200);
+    expect(env.arm.calls().Gateway_GenerateToken).toBe(2);
+  });
+
+  it('answers 503 UpstreamThrottled with the upstream Retry-After when it exceeds the budget', async () => {
+    env.arm.inject('Gateway_GenerateToken', { status: 429, retryAfterSeconds: 30 });
+    const result = await mint();
+    expect(result.status).toBe(503);
+    expect(result.headers['retry-after']).toBe('30');
+    expect(result.json.error.code).toBe('UpstreamThrottled');
+    expect(result.json.error.message).toContain('req-gw-1');
+    expect(env.arm.calls().Gateway_GenerateToken).toBe(1);
+  });
+
+  it('retries a 503 and succeeds', async () => {
+    env.arm.inject('Gateway_GenerateToken', { status: 503, times: 2 });
+    const result = await mint();
+    expect(result.status).toBe(200);
+    expect(env.arm.calls().Gateway_GenerateToken).toBe(3);
+  });
+
+  it('gives up after three attempts of 5xx with 502 UpstreamError', async () => {
+    env.arm.inject('Gateway_GenerateToken', { status: 500, times: 5 });
+    const result = await mint();
+    expect(result.status).toBe(502);
+    expect(result.json.error.code).toBe('UpstreamError');
+    expect(env.arm.calls().Gateway_GenerateToken).toBe(3);
+  });
+
+  it('answers 504 UpstreamTimeout when the upstream does not answer in time', async () => {
+    env.arm.inject('Gateway_GenerateToken', { delayMs: 1500, times: 3 });
+    const result = await mint();
+    expect(result.status).toBe(504);
+    expect(result.json.error).toEqual({ code: 'UpstreamTimeout', message: expect.stringContaining('req-gw-1') });
+  });
+
+  it('answers 502 UpstreamError for a malformed upstream body, with nothing of it in the response', async () => {
+    env.arm.inject('Gateway_GenerateToken', { malformedBody: true });
+    const result = await mint();
+    expect(result.status).toBe(502);
+    expect(result.json.error).toEqual({
+      code: 'UpstreamError',
+      message: 'The upstream service failed to answer correctly. Request id: req-gw-1.',
+    });
+    expect(result.logs.join('\n')).toContain('malformed 200 body');
+  });
+
+  it('maps ARM AuthorizationFailed to 502 UpstreamForbidden naming only the missing action', async () => {
+    env.arm.inject(
+      'Gateway_GenerateToken',
+      env.arm.authorizationFailedFault('Gateway_GenerateToken', '11111111-2222-3333-4444-555555555555', {
+        service: 'apimService1',
+        resourceName: 'gw1',
+      }),
+    );
+    const result = await mint();
+    expect(result.status).toBe(502);
+    expect(result.json.error.code).toBe('UpstreamForbidden');
+    expect(result.json.error.message).toContain("'Microsoft.ApiManagement/service/gateways/generateToken/action'");
+    const text = JSON.stringify(result.json);
+    for (const leak of [SCOPE, '11111111-2222', 'scope', 'rg1']) expect(text).not.toContain(leak);
+  });
+
+  it('maps an upstream 404 to 404 NotFound naming the gateway', async () => {
+    const result = await mint({}, { service: 'apimService1', gatewayId: 'no-such-gateway' });
+    expect(result.status).toBe(404);
+    expect(result.json.error).toEqual({ code: 'NotFound', message: "Gateway 'no-such-gateway' was not found." });
+  });
+
+  it('answers 404 UnknownService for an alias that is not configured, without calling upstream', async () => {
+    const result = await mint({}, { service: 'otherService', gatewayId: 'gw1' });
+    expect(result.status).toBe(404);
+    expect(result.json.error.code).toBe('UnknownService');
+    expect(env.arm.calls().Gateway_GenerateToken).toBe(0);
+  });
+
+  it('logs no token value', async () => {
+    const result = await mint();
+    expect(result.logs.join('\n')).not.toContain(result.json.value);
+  });
+});

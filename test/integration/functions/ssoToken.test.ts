@@ -1,0 +1,58 @@
+import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementServiceGetSsoToken.json';
+import { ssoTokenHandler } from '../../../functions/ssoToken';
+import type { LocalEnvironment } from '../../../local/localEnvironment';
+import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { invokeHandler } from '../../support/invokeHandler';
+
+let env: LocalEnvironment;
+
+beforeAll(async () => {
+  env = await startBrokerEnvironment({ arm: { officialExamples: true } });
+});
+afterAll(() => env.stop());
+beforeEach(() => {
+  env.arm.clearFaults();
+  env.resetCalls();
+});
+
+const ssoToken = (call: { body?: string; headers?: Record<string, string> } = {}) =>
+  invokeHandler(ssoTokenHandler, { method: 'POST', params: { service: 'apimService1' }, ...call });
+
+describe('POST /api/apim/{service}/sso-token', () => {
+  it('returns the official example redirect URI as served, valid at most 5 minutes from issue', async () => {
+    const before = Date.now();
+    const result = await ssoToken();
+    const after = Date.now();
+    expect(result.status).toBe(200);
+    expect(result.headers['cache-control']).toBe('no-store');
+    expect(result.json.redirectUri).toBe(officialExample.responses['200'].body.redirectUri);
+    const expiresOn = Date.parse(result.json.expiresOn);
+    expect(expiresOn).toBeLessThanOrEqual(after + 5 * 60_000);
+    expect(expiresOn).toBeGreaterThan(before + 5 * 60_000 - 1000);
+    expect(env.arm.calls().ApiManagementService_GetSsoToken).toBe(1);
+  });
+
+  it('accepts an empty JSON object and refuses any field', async () => {
+    const ok = await ssoToken({ body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(ok.status).toBe(200);
+    const refused = await ssoToken({ body: '{"minValidity":"PT1M"}', headers: { 'content-type': 'application/json' } });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ code: 'InvalidParameter', target: 'minValidity' });
+    expect(env.arm.calls().ApiManagementService_GetSsoToken).toBe(1);
+  });
+
+  it('echoes a safe x-ms-client-request-id and replaces an unsafe one', async () => {
+    const echoed = await ssoToken({ headers: { 'x-ms-client-request-id': 'abc.DEF_123-x' } });
+    expect(echoed.headers['x-request-id']).toBe('abc.DEF_123-x');
+    const replaced = await ssoToken({ headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('passes an upstream throttle on as 503 with Retry-After', async () => {
+    env.arm.inject('ApiManagementService_GetSsoToken', { status: 429, retryAfterSeconds: 120 });
+    const result = await ssoToken();
+    expect(result.status).toBe(503);
+    expect(result.headers['retry-after']).toBe('120');
+    expect(result.headers['cache-control']).toBe('no-store');
+  });
+});

@@ -1,0 +1,93 @@
+import { ConfigurationError, loadConfig } from '../../../../shared/config/loadConfig';
+
+const SERVICE_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1';
+const valid = {
+  BROKER_APIM_SERVICES: JSON.stringify({ apimService1: SERVICE_ID }),
+  BROKER_LICENSESPRING_API_KEY: 'api-key',
+  BROKER_LICENSESPRING_SHARED_KEY: 'shared-key',
+};
+
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as ConfigurationError).problems;
+  }
+  throw new Error('configuration was accepted');
+}
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(valid);
+    expect(config.arm.endpoint).toBe('https://management.azure.com');
+    expect(config.arm.scope).toBe('https://management.azure.com/.default');
+    expect(config.arm.apiVersions).toEqual({ ssoToken: '2022-08-01', gatewayToken: '2022-08-01', authorizationServer: '2024-05-01' });
+    expect(config.licenseSpring.endpoint).toBe('https://api.licensespring.com');
+    expect(config.policy).toEqual({
+      clockSkewMs: 60_000,
+      gatewayTokenMaxLifetimeMs: 30 * 86_400_000 - 60_000,
+      gatewayTokenDefaultLifetimeMs: 30 * 86_400_000 - 60_000,
+      ssoMinValidityMs: 60_000,
+    });
+    expect(config.upstream).toEqual({ maxAttempts: 3, retryDelayMs: 200, attemptTimeoutMs: 10_000, budgetMs: 10_000 });
+    expect(config.services.get('apimservice1')?.serviceName).toBe('apimService1');
+  });
+
+  it('derives the token scope from a sovereign-cloud ARM endpoint', () => {
+    const config = loadConfig({ ...valid, BROKER_ARM_ENDPOINT: 'https://management.usgovcloudapi.net/' });
+    expect(config.arm.scope).toBe('https://management.usgovcloudapi.net/.default');
+  });
+
+  it('names every missing setting in one message', () => {
+    const listed = problems({});
+    expect(listed).toEqual([
+      expect.stringMatching(/^BROKER_APIM_SERVICES is required/),
+      expect.stringMatching(/^BROKER_LICENSESPRING_API_KEY is required/),
+      expect.stringMatching(/^BROKER_LICENSESPRING_SHARED_KEY is required/),
+    ]);
+  });
+
+  it.each([
+    ['BROKER_APIM_SERVICES', 'not json'],
+    ['BROKER_APIM_SERVICES', JSON.stringify({ a: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ApiManagement/service/s' })],
+    ['BROKER_APIM_SERVICES', JSON.stringify({ 'bad alias!': SERVICE_ID })],
+    ['BROKER_ARM_ENDPOINT', 'http://management.azure.com'],
+    ['BROKER_LICENSESPRING_ENDPOINT', 'not a url'],
+    ['BROKER_APIM_API_VERSION_GATEWAY_TOKEN', 'latest'],
+    ['BROKER_CLOCK_SKEW', '60'],
+    ['BROKER_CLOCK_SKEW', 'PT3M'],
+    ['BROKER_GATEWAY_TOKEN_MAX_LIFETIME', 'P30D'],
+    ['BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME', 'P31D'],
+    ['BROKER_SSO_MIN_VALIDITY', 'PT5M'],
+    ['BROKER_UPSTREAM_MAX_ATTEMPTS', 'three'],
+    ['BROKER_UPSTREAM_RETRY_DELAY_MS', '-1'],
+    ['BROKER_UPSTREAM_ATTEMPT_TIMEOUT_MS', '1.5'],
+    ['BROKER_UPSTREAM_BUDGET_MS', '99'],
+  ])('names %s when it is %j', (name, value) => {
+    const listed = problems({ ...valid, [name]: value });
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatch(new RegExp(`^${name} `));
+  });
+
+  it('lists several wrong settings together', () => {
+    const listed = problems({ ...valid, BROKER_CLOCK_SKEW: 'x', BROKER_ARM_ENDPOINT: 'ftp://x', BROKER_UPSTREAM_MAX_ATTEMPTS: '0' });
+    expect(listed.map((line) => line.split(' ')[0]).sort()).toEqual(
+      ['BROKER_ARM_ENDPOINT', 'BROKER_CLOCK_SKEW', 'BROKER_UPSTREAM_MAX_ATTEMPTS'].sort(),
+    );
+  });
+
+  it('refuses the local CA and local credential in Azure, and requires the LicenseSpring public key there', () => {
+    const listed = problems({ ...valid, WEBSITE_INSTANCE_ID: 'abc', BROKER_LOCAL_CA_CERT: 'pem', BROKER_LOCAL_ARM_TOKEN: 't' });
+    expect(listed).toEqual([
+      expect.stringMatching(/^BROKER_LOCAL_CA_CERT is for local runs/),
+      expect.stringMatching(/^BROKER_LOCAL_ARM_TOKEN is for local runs/),
+      expect.stringMatching(/^BROKER_LICENSESPRING_PUBLIC_KEY is required in Azure/),
+    ]);
+  });
+
+  it('never echoes a secret value in its messages', () => {
+    const listed = problems({ ...valid, WEBSITE_INSTANCE_ID: 'abc', BROKER_LOCAL_ARM_TOKEN: 'super-secret-token' });
+    expect(listed.join('\n')).not.toContain('super-secret-token');
+  });
+});
