@@ -23,6 +23,7 @@ export const gatewayTokenHandler = brokerHandler({ cacheControl: 'no-store' }, a
     );
   return {
     status: 200,
+    headers: { 'x-cache': token.cache },
     jsonBody: {
       gatewayId: token.gatewayId,
       keyType: token.keyType,

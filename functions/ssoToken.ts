@@ -15,7 +15,11 @@ export const ssoTokenHandler = brokerHandler({ cacheControl: 'no-store' }, async
   const { service } = parseInput(ssoTokenPathSchema, request.params);
   parseInput(ssoTokenBodySchema, await readJsonObjectBody(request));
   const token = await broker().getApimTokenService().ssoToken(service, { requestId, log });
-  return { status: 200, jsonBody: { redirectUri: token.redirectUri, expiresOn: token.expiresOn.toISOString() } };
+  return {
+    status: 200,
+    headers: { 'x-cache': token.cache },
+    jsonBody: { redirectUri: token.redirectUri, expiresOn: token.expiresOn.toISOString() },
+  };
 });
 
 app.http('ssoToken', {

@@ -51,7 +51,7 @@ export class LocalEnvironment {
       BROKER_LICENSESPRING_SHARED_KEY: this.licenseSpring.sharedKey,
       BROKER_LICENSESPRING_PUBLIC_KEY: this.licenseSpring.publicKeyPem,
       BROKER_LOCAL_CA_CERT: this.tls.cert,
-      BROKER_LOCAL_ARM_TOKEN: `local-${randomBytes(16).toString('hex')}`,
+      BROKER_LOCAL_BEARER_TOKEN: `local-${randomBytes(16).toString('hex')}`,
     };
   }
 

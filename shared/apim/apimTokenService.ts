@@ -1,3 +1,6 @@
+import type { CacheOutcome, TokenCache } from '../cache/tokenCache';
+import { gatewayIdentity, ssoIdentity } from '../cache/tokenIdentity';
+import { SingleFlight } from '../cache/singleFlight';
 import type { ApimService } from '../config/apimServices';
 import { SSO_TOKEN_LIFETIME_MS } from '../config/configSchema';
 import { UnknownServiceError } from '../errors';
@@ -16,6 +19,7 @@ export interface CallContext {
 export interface SsoToken {
   redirectUri: string;
   expiresOn: Date;
+  cache: CacheOutcome;
 }
 
 export interface GatewayTokenRequest {
@@ -31,18 +35,37 @@ export interface GatewayToken {
   keyType: KeyType;
   value: string;
   expiresOn: Date;
+  cache: CacheOutcome;
+}
+
+export interface AuthorizationServerAnswer {
+  contract: AuthorizationServer;
+  etag?: string;
+}
+
+export interface ApimPolicy extends TokenPolicySettings {
+  /** Validity a cached gateway token must still have when the caller names none. */
+  gatewayMinValidityMs: number;
+  authorizationServerTtlMs: number;
 }
 
 export interface ApimTokenServiceDeps {
   client: ApimClient;
+  cache: TokenCache;
   /** Keyed by lower-case alias: aliases match regardless of case, as ARM names do. */
   services: ReadonlyMap<string, ApimService>;
-  policy: TokenPolicySettings;
+  policy: ApimPolicy;
   clock: Clock;
 }
 
-/** The broker's API Management operations: policy first, then one upstream call each. */
+/**
+ * The broker's API Management operations: input policy first, then the token cache, and the
+ * upstream only when the cache has nothing fresh enough.
+ */
 export class ApimTokenService {
+  private readonly authorizationServers = new Map<string, AuthorizationServerAnswer & { fetchedAt: number }>();
+  private readonly authorizationServerFlights = new SingleFlight<AuthorizationServerAnswer>();
+
   constructor(private readonly deps: ApimTokenServiceDeps) {}
 
   service(alias: string): ApimService {
@@ -57,26 +80,56 @@ export class ApimTokenService {
    */
   async ssoToken(alias: string, call: CallContext): Promise<SsoToken> {
     const service = this.service(alias);
-    const sentAt = this.deps.clock.now();
-    const { redirectUri } = await this.deps.client.getSsoToken(service, call.requestId);
-    return { redirectUri, expiresOn: toWholeSeconds(new Date(sentAt.getTime() + SSO_TOKEN_LIFETIME_MS)) };
+    const mint = async () => {
+      const sentAt = this.deps.clock.now();
+      const { redirectUri } = await this.deps.client.getSsoToken(service, call.requestId);
+      return { value: redirectUri, expiresOn: toWholeSeconds(new Date(sentAt.getTime() + SSO_TOKEN_LIFETIME_MS)) };
+    };
+    const { token, cache } = await this.deps.cache.getOrMint(ssoIdentity(service), this.deps.policy.ssoMinValidityMs, mint, call.log);
+    return { redirectUri: token.value, expiresOn: token.expiresOn, cache };
   }
 
+  /**
+   * Without `expiry`, a cached token with `minValidity` (default: the configured one) plus the skew
+   * left is served; otherwise one is minted for max(default lifetime, minValidity + skew). An
+   * explicit `expiry` always mints, and that token becomes the cached one.
+   */
   async gatewayToken(request: GatewayTokenRequest, call: CallContext): Promise<GatewayToken> {
     const service = this.service(request.alias);
-    const expiresOn = resolveGatewayExpiry(request, this.deps.clock.now(), this.deps.policy);
-    const { value } = await this.deps.client.generateGatewayToken(
-      service,
-      request.gatewayId,
-      { keyType: request.keyType, expiry: formatUtcSeconds(expiresOn) },
-      call.requestId,
-    );
-    warnOnEmbeddedDateMismatch(value, expiresOn, request.gatewayId, call.log);
-    return { gatewayId: request.gatewayId, keyType: request.keyType, value, expiresOn };
+    const minValidityMs = request.minValidityMs ?? this.deps.policy.gatewayMinValidityMs;
+    const expiresOn = resolveGatewayExpiry({ ...request, minValidityMs }, this.deps.clock.now(), this.deps.policy);
+    const identity = gatewayIdentity(service, request.gatewayId, request.keyType);
+    const mint = async () => {
+      const { value } = await this.deps.client.generateGatewayToken(
+        service,
+        request.gatewayId,
+        { keyType: request.keyType, expiry: formatUtcSeconds(expiresOn) },
+        call.requestId,
+      );
+      warnOnEmbeddedDateMismatch(value, expiresOn, request.gatewayId, call.log);
+      return { value, expiresOn };
+    };
+    const { token, cache } =
+      request.expiry === undefined
+        ? await this.deps.cache.getOrMint(identity, minValidityMs, mint, call.log)
+        : await this.deps.cache.mint(identity, `expiry=${expiresOn.toISOString()}`, mint, call.log);
+    return { gatewayId: request.gatewayId, keyType: request.keyType, value: token.value, expiresOn: token.expiresOn, cache };
   }
 
-  async authorizationServer(alias: string, authsid: string, call: CallContext): Promise<{ contract: AuthorizationServer; etag?: string }> {
-    return this.deps.client.getAuthorizationServer(this.service(alias), authsid, call.requestId);
+  /** Contracts are kept in memory for a short while with their ETag; they hold no secrets. */
+  async authorizationServer(alias: string, authsid: string, call: CallContext): Promise<AuthorizationServerAnswer> {
+    const service = this.service(alias);
+    const key = JSON.stringify([service.resourceId.toLowerCase(), authsid.toLowerCase()]);
+    const remembered = this.authorizationServers.get(key);
+    const now = this.deps.clock.now().getTime();
+    if (remembered && now - remembered.fetchedAt < this.deps.policy.authorizationServerTtlMs) {
+      return { contract: remembered.contract, etag: remembered.etag };
+    }
+    return this.authorizationServerFlights.run(key, async () => {
+      const answer = await this.deps.client.getAuthorizationServer(service, authsid, call.requestId);
+      this.authorizationServers.set(key, { ...answer, fetchedAt: this.deps.clock.now().getTime() });
+      return answer;
+    });
   }
 }
 

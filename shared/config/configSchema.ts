@@ -3,7 +3,7 @@ import { durations, formatIsoDuration, parseIsoDuration } from '../time/duration
 import { type ApimService, parseApimResourceId, SERVICE_ALIAS } from './apimServices';
 
 /** Settings that point the broker at local emulators; App Service sets `WEBSITE_INSTANCE_ID`. */
-export const LOCAL_ONLY_SETTINGS = ['BROKER_LOCAL_CA_CERT', 'BROKER_LOCAL_ARM_TOKEN'] as const;
+export const LOCAL_ONLY_SETTINGS = ['BROKER_LOCAL_CA_CERT', 'BROKER_LOCAL_BEARER_TOKEN'] as const;
 
 /**
  * Problems that only the raw environment can show, so they are reported even when other
@@ -17,6 +17,7 @@ export function azureOnlyProblems(env: NodeJS.ProcessEnv): string[] {
   if (!env.BROKER_LICENSESPRING_PUBLIC_KEY) {
     problems.push('BROKER_LICENSESPRING_PUBLIC_KEY is required in Azure: LicenseSpring responses must be verified');
   }
+  if (!env.BROKER_KEY_VAULT_URL) problems.push('BROKER_KEY_VAULT_URL is required in Azure: tokens are cached in Key Vault');
   return problems;
 }
 
@@ -119,8 +120,15 @@ export const environmentSchema = z
     BROKER_UPSTREAM_RETRY_DELAY_MS: integer(200, 0, 60_000),
     BROKER_UPSTREAM_ATTEMPT_TIMEOUT_MS: integer(10_000, 100, 120_000),
     BROKER_UPSTREAM_BUDGET_MS: integer(10_000, 100, 120_000),
+    BROKER_KEY_VAULT_URL: setting().pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional()),
+    BROKER_KEY_VAULT_TIMEOUT_MS: integer(3_000, 100, 60_000),
+    BROKER_STORED_TOKEN_FORMAT: setting()
+      .transform((value) => value ?? 'gateway-key')
+      .pipe(z.enum(['gateway-key', 'raw'], { error: "must be 'gateway-key' or 'raw'" })),
+    BROKER_GATEWAY_MIN_VALIDITY: duration('P1D'),
+    BROKER_AUTHORIZATION_SERVER_CACHE_TTL: duration('PT60S'),
     BROKER_LOCAL_CA_CERT: setting(),
-    BROKER_LOCAL_ARM_TOKEN: setting(),
+    BROKER_LOCAL_BEARER_TOKEN: setting(),
     WEBSITE_INSTANCE_ID: setting(),
   })
   .transform((env, ctx) => {
@@ -137,6 +145,9 @@ export const environmentSchema = z
     if (defaultLifetimeMs > maxLifetimeMs || defaultLifetimeMs <= 0) {
       problem('BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME', 'must be positive and at most the maximum lifetime');
     }
+    if (env.BROKER_GATEWAY_MIN_VALIDITY > maxLifetimeMs) {
+      problem('BROKER_GATEWAY_MIN_VALIDITY', 'must not be longer than the maximum gateway token lifetime');
+    }
     if (env.BROKER_SSO_MIN_VALIDITY + skewMs >= SSO_TOKEN_LIFETIME_MS) {
       problem('BROKER_SSO_MIN_VALIDITY', 'plus the clock skew must stay under the 5-minute SSO token lifetime');
     }
@@ -152,7 +163,6 @@ export const environmentSchema = z
           gatewayToken: env.BROKER_APIM_API_VERSION_GATEWAY_TOKEN,
           authorizationServer: env.BROKER_APIM_API_VERSION_AUTHORIZATION_SERVER,
         },
-        localToken: env.BROKER_LOCAL_ARM_TOKEN,
       },
       licenseSpring: {
         endpoint: env.BROKER_LICENSESPRING_ENDPOINT,
@@ -165,6 +175,13 @@ export const environmentSchema = z
         gatewayTokenMaxLifetimeMs: maxLifetimeMs,
         gatewayTokenDefaultLifetimeMs: defaultLifetimeMs,
         ssoMinValidityMs: env.BROKER_SSO_MIN_VALIDITY,
+        gatewayMinValidityMs: env.BROKER_GATEWAY_MIN_VALIDITY,
+        authorizationServerTtlMs: env.BROKER_AUTHORIZATION_SERVER_CACHE_TTL,
+      },
+      cache: {
+        keyVaultUrl: env.BROKER_KEY_VAULT_URL?.replace(/\/+$/, ''),
+        keyVaultTimeoutMs: env.BROKER_KEY_VAULT_TIMEOUT_MS,
+        storedTokenFormat: env.BROKER_STORED_TOKEN_FORMAT,
       },
       upstream: {
         maxAttempts: env.BROKER_UPSTREAM_MAX_ATTEMPTS,
@@ -172,7 +189,7 @@ export const environmentSchema = z
         attemptTimeoutMs: env.BROKER_UPSTREAM_ATTEMPT_TIMEOUT_MS,
         budgetMs: env.BROKER_UPSTREAM_BUDGET_MS,
       },
-      localCaCert: env.BROKER_LOCAL_CA_CERT,
+      local: { caCert: env.BROKER_LOCAL_CA_CERT, bearerToken: env.BROKER_LOCAL_BEARER_TOKEN },
     };
   });
 

@@ -1,7 +1,9 @@
 import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementGetAuthorizationServer.json';
 import { authorizationServerHandler } from '../../../functions/authorizationServer';
+import type * as AuthorizationServerFunction from '../../../functions/authorizationServer';
 import type { LocalEnvironment } from '../../../local/localEnvironment';
 import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';
 
 let env: LocalEnvironment;
@@ -30,12 +32,13 @@ describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
     expect(JSON.stringify(result.json)).not.toMatch(/clientSecret|resourceOwner|"pwd"/);
   });
 
-  it('answers 304 to a matching If-None-Match', async () => {
+  it('answers 304 to a matching If-None-Match, from memory within the cache lifetime', async () => {
     const first = await get();
     const second = await get('newauthServer2', { 'if-none-match': first.headers.etag ?? '' });
     expect(second.status).toBe(304);
     expect(second.json).toBeUndefined();
     expect(second.headers.etag).toBe(first.headers.etag);
+    expect(env.arm.calls().AuthorizationServer_Get).toBeLessThanOrEqual(1);
   });
 
   it('maps an upstream 404 to NotFound naming the authorization server', async () => {
@@ -52,7 +55,8 @@ describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
         resourceName: 'newauthServer2',
       }),
     );
-    const result = await get();
+    const fresh = freshInstance(() => require('../../../functions/authorizationServer') as typeof AuthorizationServerFunction);
+    const result = await invokeHandler(fresh.authorizationServerHandler, { params: { service: 'apimService1', authsid: 'newauthServer2' } });
     expect(result.status).toBe(502);
     expect(result.json.error.message).toMatch(/^The broker's identity lacks the permission 'Microsoft\.ApiManagement\/service\/authorizationServers\/read'\./);
     expect(result.json.error.message).not.toContain('00000000-0000');

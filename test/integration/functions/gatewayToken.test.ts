@@ -16,7 +16,10 @@ beforeEach(() => {
 
 const SCOPE = '/subscriptions/00000000-0000-0000-0000-000000000000';
 
-function mint(body: unknown = {}, params: Record<string, string> = { service: 'apimService1', gatewayId: 'gw1' }) {
+/** An explicit expiry always mints, so each case reaches the upstream whatever the cache holds. */
+const freshExpiry = () => ({ expiry: new Date(Date.now() + 86_400_000).toISOString() });
+
+function mint(body: unknown = freshExpiry(), params: Record<string, string> = { service: 'apimService1', gatewayId: 'gw1' }) {
   return invokeHandler(gatewayTokenHandler, {
     method: 'POST',
     params,
@@ -28,18 +31,19 @@ function mint(body: unknown = {}, params: Record<string, string> = { service: 'a
 describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
   it('mints a token the gateway accepts, for the maximum lifetime by default', async () => {
     const before = Date.now();
-    const result = await mint();
+    const result = await mint({}, { service: 'apimService1', gatewayId: 'gw2' });
     expect(result.status).toBe(200);
     expect(result.headers['cache-control']).toBe('no-store');
     expect(result.headers['x-request-id']).toBe('req-gw-1');
     const { gatewayId, keyType, value, expiresOn, authorization } = result.json;
-    expect({ gatewayId, keyType }).toEqual({ gatewayId: 'gw1', keyType: 'primary' });
+    expect({ gatewayId, keyType }).toEqual({ gatewayId: 'gw2', keyType: 'primary' });
+    expect(result.headers['x-cache']).toBe('miss');
     expect(authorization).toBe(`GatewayKey ${value}`);
     expect(expiresOn).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     const maximum = 30 * 86_400_000 - 60_000;
     expect(Date.parse(expiresOn)).toBeLessThanOrEqual(Date.now() + maximum);
     expect(Date.parse(expiresOn)).toBeGreaterThan(before + maximum - 1000);
-    expect(env.arm.isTokenValid('apimService1', 'gw1', value)).toBe(true);
+    expect(env.arm.isTokenValid('apimService1', 'gw2', value)).toBe(true);
     expect(env.arm.calls().Gateway_GenerateToken).toBe(1);
   });
 
@@ -120,13 +124,13 @@ describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
   });
 
   it('maps an upstream 404 to 404 NotFound naming the gateway', async () => {
-    const result = await mint({}, { service: 'apimService1', gatewayId: 'no-such-gateway' });
+    const result = await mint(freshExpiry(), { service: 'apimService1', gatewayId: 'no-such-gateway' });
     expect(result.status).toBe(404);
     expect(result.json.error).toEqual({ code: 'NotFound', message: "Gateway 'no-such-gateway' was not found." });
   });
 
   it('answers 404 UnknownService for an alias that is not configured, without calling upstream', async () => {
-    const result = await mint({}, { service: 'otherService', gatewayId: 'gw1' });
+    const result = await mint(freshExpiry(), { service: 'otherService', gatewayId: 'gw1' });
     expect(result.status).toBe(404);
     expect(result.json.error.code).toBe('UnknownService');
     expect(env.arm.calls().Gateway_GenerateToken).toBe(0);

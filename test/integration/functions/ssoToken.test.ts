@@ -1,7 +1,8 @@
 import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementServiceGetSsoToken.json';
-import { ssoTokenHandler } from '../../../functions/ssoToken';
+import type * as SsoTokenFunction from '../../../functions/ssoToken';
 import type { LocalEnvironment } from '../../../local/localEnvironment';
 import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';
 
 let env: LocalEnvironment;
@@ -15,8 +16,13 @@ beforeEach(() => {
   env.resetCalls();
 });
 
+/** Each call on a fresh broker instance, so each one reaches the upstream (no cached token). */
 const ssoToken = (call: { body?: string; headers?: Record<string, string> } = {}) =>
-  invokeHandler(ssoTokenHandler, { method: 'POST', params: { service: 'apimService1' }, ...call });
+  invokeHandler(freshInstance(() => require('../../../functions/ssoToken') as typeof SsoTokenFunction).ssoTokenHandler, {
+    method: 'POST',
+    params: { service: 'apimService1' },
+    ...call,
+  });
 
 describe('POST /api/apim/{service}/sso-token', () => {
   it('returns the official example redirect URI as served, valid at most 5 minutes from issue', async () => {
@@ -25,6 +31,7 @@ describe('POST /api/apim/{service}/sso-token', () => {
     const after = Date.now();
     expect(result.status).toBe(200);
     expect(result.headers['cache-control']).toBe('no-store');
+    expect(result.headers['x-cache']).toBe('miss');
     expect(result.json.redirectUri).toBe(officialExample.responses['200'].body.redirectUri);
     const expiresOn = Date.parse(result.json.expiresOn);
     expect(expiresOn).toBeLessThanOrEqual(after + 5 * 60_000);

@@ -29,6 +29,13 @@ describe('configuration', () => {
       gatewayTokenMaxLifetimeMs: 30 * 86_400_000 - 60_000,
       gatewayTokenDefaultLifetimeMs: 30 * 86_400_000 - 60_000,
       ssoMinValidityMs: 60_000,
+      gatewayMinValidityMs: 86_400_000,
+      authorizationServerTtlMs: 60_000,
+    });
+    expect(config.cache).toEqual({
+      keyVaultUrl: undefined,
+      keyVaultTimeoutMs: 3_000,
+      storedTokenFormat: 'gateway-key',
     });
     expect(config.upstream).toEqual({ maxAttempts: 3, retryDelayMs: 200, attemptTimeoutMs: 10_000, budgetMs: 10_000 });
     expect(config.services.get('apimservice1')?.serviceName).toBe('apimService1');
@@ -64,6 +71,10 @@ describe('configuration', () => {
     ['BROKER_UPSTREAM_RETRY_DELAY_MS', '-1'],
     ['BROKER_UPSTREAM_ATTEMPT_TIMEOUT_MS', '1.5'],
     ['BROKER_UPSTREAM_BUDGET_MS', '99'],
+    ['BROKER_KEY_VAULT_URL', 'http://vault.local'],
+    ['BROKER_STORED_TOKEN_FORMAT', 'pem'],
+    ['BROKER_GATEWAY_MIN_VALIDITY', 'P31D'],
+    ['BROKER_AUTHORIZATION_SERVER_CACHE_TTL', 'soon'],
   ])('names %s when it is %j', (name, value) => {
     const listed = problems({ ...valid, [name]: value });
     expect(listed).toHaveLength(1);
@@ -78,16 +89,17 @@ describe('configuration', () => {
   });
 
   it('refuses the local CA and local credential in Azure, and requires the LicenseSpring public key there', () => {
-    const listed = problems({ ...valid, WEBSITE_INSTANCE_ID: 'abc', BROKER_LOCAL_CA_CERT: 'pem', BROKER_LOCAL_ARM_TOKEN: 't' });
+    const listed = problems({ ...valid, WEBSITE_INSTANCE_ID: 'abc', BROKER_LOCAL_CA_CERT: 'pem', BROKER_LOCAL_BEARER_TOKEN: 't' });
     expect(listed).toEqual([
       expect.stringMatching(/^BROKER_LOCAL_CA_CERT is for local runs/),
-      expect.stringMatching(/^BROKER_LOCAL_ARM_TOKEN is for local runs/),
+      expect.stringMatching(/^BROKER_LOCAL_BEARER_TOKEN is for local runs/),
       expect.stringMatching(/^BROKER_LICENSESPRING_PUBLIC_KEY is required in Azure/),
+      expect.stringMatching(/^BROKER_KEY_VAULT_URL is required in Azure/),
     ]);
   });
 
   it('never echoes a secret value in its messages', () => {
-    const listed = problems({ ...valid, WEBSITE_INSTANCE_ID: 'abc', BROKER_LOCAL_ARM_TOKEN: 'super-secret-token' });
+    const listed = problems({ ...valid, WEBSITE_INSTANCE_ID: 'abc', BROKER_LOCAL_BEARER_TOKEN: 'super-secret-token' });
     expect(listed.join('\n')).not.toContain('super-secret-token');
   });
 });

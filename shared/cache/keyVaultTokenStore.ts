@@ -1,0 +1,58 @@
+import type { SecretClient } from '@azure/keyvault-secrets';
+import { secretName, type TokenIdentity } from './tokenIdentity';
+import type { CachedToken, TokenStore } from './tokenStore';
+
+export type StoredTokenFormat = 'gateway-key' | 'raw';
+
+const GATEWAY_KEY_PREFIX = 'GatewayKey ';
+
+/** The content type says what the value is, so a reader (or a CSI-mounted gateway) knows its form. */
+function contentType(identity: TokenIdentity, format: StoredTokenFormat): string {
+  if (identity.kind === 'sso') return 'text/uri-list; kind=apim-sso-token';
+  return `text/plain; kind=apim-gateway-token; format=${format}`;
+}
+
+function tags(identity: TokenIdentity, expiresOn: Date): Record<string, string> {
+  const common = { kind: identity.kind, service: identity.service.serviceName, expiry: expiresOn.toISOString(), issuer: 'token-broker' };
+  if (identity.kind === 'sso') return common;
+  return { ...common, gateway: identity.gatewayId, keyType: identity.keyType };
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
+
+/**
+ * Tokens as Key Vault secrets: one secret per identity, a new version per token, with `expiresOn`,
+ * `contentType` and tags. Every call has its own deadline, so a slow vault costs a bounded wait.
+ */
+export class KeyVaultTokenStore implements TokenStore {
+  constructor(
+    private readonly client: SecretClient,
+    private readonly options: { timeoutMs: number; format: StoredTokenFormat },
+  ) {}
+
+  async read(identity: TokenIdentity): Promise<CachedToken | undefined> {
+    let secret;
+    try {
+      secret = await this.client.getSecret(secretName(identity), { abortSignal: AbortSignal.timeout(this.options.timeoutMs) });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    const { value, properties } = secret;
+    if (value === undefined || properties.expiresOn === undefined || properties.enabled === false) return undefined;
+    const stripped = properties.contentType?.includes('format=gateway-key') && value.startsWith(GATEWAY_KEY_PREFIX);
+    return { value: stripped ? value.slice(GATEWAY_KEY_PREFIX.length) : value, expiresOn: properties.expiresOn };
+  }
+
+  async write(identity: TokenIdentity, token: CachedToken): Promise<void> {
+    const stored = identity.kind === 'gateway' && this.options.format === 'gateway-key' ? `${GATEWAY_KEY_PREFIX}${token.value}` : token.value;
+    await this.client.setSecret(secretName(identity), stored, {
+      expiresOn: token.expiresOn,
+      contentType: contentType(identity, this.options.format),
+      tags: tags(identity, token.expiresOn),
+      abortSignal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+  }
+}

@@ -1,0 +1,14 @@
+import type { TokenIdentity } from './tokenIdentity';
+
+/** A token as the cache keeps it: the secret material and when it stops being valid. */
+export interface CachedToken {
+  value: string;
+  expiresOn: Date;
+}
+
+/** The durable tier (Key Vault in production) shared by every instance of the app. */
+export interface TokenStore {
+  /** Undefined when nothing is stored; throws when the store cannot answer. */
+  read(identity: TokenIdentity): Promise<CachedToken | undefined>;
+  write(identity: TokenIdentity, token: CachedToken): Promise<void>;
+}
