@@ -6,12 +6,12 @@ import { lazy } from '../shared/lazy';
 import type * as Schemas from '../shared/schemas/requestSchemas';
 
 const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
-const broker = lazy(() => require('../shared/broker') as typeof Broker);
+const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBroker());
 
 /** APIM Authorization Server Get: the contract with every secret field left out. */
 export const authorizationServerHandler = brokerHandler({ cacheControl: 'no-cache' }, async ({ request, requestId, log }) => {
   const { service, authsid } = parseInput(schemas().authorizationServerPathSchema, request.params);
-  const { contract, etag } = await broker().getApimTokenService().authorizationServer(service, authsid, { requestId, log });
+  const { contract, etag } = await broker().apimTokens.authorizationServer(service, authsid, { requestId, log });
   const headers: Record<string, string> = etag === undefined ? {} : { ETag: etag };
   if (etag !== undefined && request.headers.get('if-none-match') === etag) return { status: 304, headers };
   return { status: 200, headers, jsonBody: contract };

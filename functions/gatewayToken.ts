@@ -8,19 +8,17 @@ import type * as Schemas from '../shared/schemas/requestSchemas';
 import { formatUtcSeconds } from '../shared/time/isoDateTime';
 
 const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
-const broker = lazy(() => require('../shared/broker') as typeof Broker);
+const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBroker());
 
 /** APIM Gateway Generate Token: a self-hosted gateway's `GatewayKey` credential, at most 30 days. */
 export const gatewayTokenHandler = brokerHandler({ cacheControl: 'no-store' }, async ({ request, requestId, log }) => {
   const { gatewayPathSchema, gatewayTokenBodySchema } = schemas();
   const { service, gatewayId } = parseInput(gatewayPathSchema, request.params);
   const body = parseInput(gatewayTokenBodySchema, await readJsonObjectBody(request));
-  const token = await broker()
-    .getApimTokenService()
-    .gatewayToken(
-      { alias: service, gatewayId, keyType: body.keyType, expiry: body.expiry, minValidityMs: body.minValidity },
-      { requestId, log },
-    );
+  const token = await broker().apimTokens.gatewayToken(
+    { alias: service, gatewayId, keyType: body.keyType, expiry: body.expiry, minValidityMs: body.minValidity },
+    { requestId, log },
+  );
   return {
     status: 200,
     headers: { 'x-cache': token.cache },

@@ -7,18 +7,19 @@ import { lazy } from '../shared/lazy';
 import type * as Schemas from '../shared/schemas/requestSchemas';
 
 const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
-const broker = lazy(() => require('../shared/broker') as typeof Broker);
+const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBroker());
 
-/** LicenseSpring SSO URL: single-use sign-in material, signed upstream and never cached. */
-// The URL, not `request.query`: the host folds a repeated parameter into one entry, and a repeat must be refused.
+/**
+ * LicenseSpring SSO URL: single-use sign-in material, signed upstream and never cached. The query
+ * is read from the URL, not `request.query`: the host folds a repeated parameter into one entry,
+ * and a repeat must be refused.
+ */
 export const licenseSpringSsoUrlHandler = brokerHandler({ cacheControl: 'no-store' }, async ({ request, requestId }) => {
   const query = parseInput(schemas().licenseSpringSsoQuerySchema, singleValuedQuery(new URL(request.url).searchParams));
-  const answer = await broker()
-    .getLicenseSpringClient()
-    .getSsoUrl(
-      { product: query.product, customerAccountCode: query.customer_account_code, responseType: query.response_type },
-      requestId,
-    );
+  const answer = await broker().licenseSpring.getSsoUrl(
+    { product: query.product, customerAccountCode: query.customer_account_code, responseType: query.response_type },
+    requestId,
+  );
   return {
     status: 200,
     jsonBody: {

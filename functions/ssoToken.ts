@@ -7,14 +7,14 @@ import { lazy } from '../shared/lazy';
 import type * as Schemas from '../shared/schemas/requestSchemas';
 
 const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
-const broker = lazy(() => require('../shared/broker') as typeof Broker);
+const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBroker());
 
 /** APIM Get SSO Token: a developer-portal sign-in URL valid 5 minutes. */
 export const ssoTokenHandler = brokerHandler({ cacheControl: 'no-store' }, async ({ request, requestId, log }) => {
   const { ssoTokenPathSchema, ssoTokenBodySchema } = schemas();
   const { service } = parseInput(ssoTokenPathSchema, request.params);
   parseInput(ssoTokenBodySchema, await readJsonObjectBody(request));
-  const token = await broker().getApimTokenService().ssoToken(service, { requestId, log });
+  const token = await broker().apimTokens.ssoToken(service, { requestId, log });
   return {
     status: 200,
     headers: { 'x-cache': token.cache },

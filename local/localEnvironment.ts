@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ArmEmulator, type ArmEmulatorOptions } from './emulators/arm/armEmulator';
+import { KeyVaultEmulator, type KeyVaultEmulatorOptions } from './emulators/keyvault/keyVaultEmulator';
 import { LicenseSpringEmulator, type LicenseSpringEmulatorOptions } from './emulators/licensespring/licenseSpringEmulator';
 import { createLocalTls, type LocalTlsMaterial } from './emulators/tls';
 
@@ -18,6 +19,7 @@ export const LOCAL_SAMPLE = {
 export interface LocalEnvironmentOptions {
   arm?: ArmEmulatorOptions;
   licenseSpring?: LicenseSpringEmulatorOptions;
+  keyVault?: KeyVaultEmulatorOptions;
 }
 
 /**
@@ -29,13 +31,23 @@ export class LocalEnvironment {
     readonly tls: LocalTlsMaterial,
     readonly arm: ArmEmulator,
     readonly licenseSpring: LicenseSpringEmulator,
+    readonly keyVault: KeyVaultEmulator,
   ) {}
 
   static async start(options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
     const tls = await createLocalTls();
-    const environment = new LocalEnvironment(tls, new ArmEmulator(options.arm), new LicenseSpringEmulator(options.licenseSpring));
-    await Promise.all([environment.arm.start(tls), environment.licenseSpring.start(tls)]);
+    const environment = new LocalEnvironment(
+      tls,
+      new ArmEmulator(options.arm),
+      new LicenseSpringEmulator(options.licenseSpring),
+      new KeyVaultEmulator(options.keyVault),
+    );
+    await Promise.all(environment.emulators().map((emulator) => emulator.start(tls)));
     return environment;
+  }
+
+  private emulators() {
+    return [this.arm, this.licenseSpring, this.keyVault] as const;
   }
 
   /** Broker settings for these emulators: the test-only CA and a static local ARM credential among them. */
@@ -50,6 +62,7 @@ export class LocalEnvironment {
       BROKER_LICENSESPRING_API_KEY: this.licenseSpring.apiKey,
       BROKER_LICENSESPRING_SHARED_KEY: this.licenseSpring.sharedKey,
       BROKER_LICENSESPRING_PUBLIC_KEY: this.licenseSpring.publicKeyPem,
+      BROKER_KEY_VAULT_URL: this.keyVault.url,
       BROKER_LOCAL_CA_CERT: this.tls.cert,
       BROKER_LOCAL_BEARER_TOKEN: `local-${randomBytes(16).toString('hex')}`,
     };
@@ -57,15 +70,18 @@ export class LocalEnvironment {
 
   /** What each emulator has been asked, by operation: the body of `GET /_local/upstream-calls`. */
   upstreamCalls(): Record<string, Record<string, number>> {
-    return { arm: this.arm.calls(), licensespring: this.licenseSpring.calls() };
+    return { arm: this.arm.calls(), licensespring: this.licenseSpring.calls(), keyvault: this.keyVault.calls() };
   }
 
   resetCalls(): void {
-    this.arm.resetCalls();
-    this.licenseSpring.resetCalls();
+    for (const emulator of this.emulators()) emulator.resetCalls();
+  }
+
+  clearFaults(): void {
+    for (const emulator of this.emulators()) emulator.clearFaults();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.arm.stop(), this.licenseSpring.stop()]);
+    await Promise.all(this.emulators().map((emulator) => emulator.stop()));
   }
 }

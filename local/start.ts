@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       'Emulated upstreams (HTTPS, certificate generated at start):',
       `  arm            ${environment.arm.url}`,
       `  licensespring  ${environment.licenseSpring.url}`,
+      `  keyvault       ${environment.keyVault.url}`,
       'Try:',
       `  curl -s -X POST ${api}/apim/${LOCAL_SAMPLE.serviceAlias}/gateways/${LOCAL_SAMPLE.gateways[0]}/token`,
       `Ready on ${host.url}`,

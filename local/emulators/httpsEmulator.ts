@@ -167,7 +167,9 @@ export abstract class HttpsEmulator<Op extends string> {
       const m = route.path.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
-      for (const [key, value] of Object.entries(m.groups ?? {})) params[key] = safeDecode(value);
+      for (const [key, value] of Object.entries(m.groups ?? {})) {
+        if (value !== undefined) params[key] = safeDecode(value);
+      }
       return { route, params };
     }
     return undefined;

@@ -8,7 +8,8 @@ import { invokeHandler } from '../../support/invokeHandler';
 let env: LocalEnvironment;
 
 beforeAll(async () => {
-  env = await startBrokerEnvironment({ arm: { officialExamples: true } });
+  // Memory-only cache: a fresh instance then always reaches the upstream (the cache has its own tests).
+  env = await startBrokerEnvironment({ arm: { officialExamples: true } }, { BROKER_KEY_VAULT_URL: '' });
 });
 afterAll(() => env.stop());
 beforeEach(() => {
