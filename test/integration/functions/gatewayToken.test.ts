@@ -45,6 +45,11 @@ describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
     expect(Date.parse(expiresOn)).toBeGreaterThan(before + maximum - 1000);
     expect(env.arm.isTokenValid('apimService1', 'gw2', value)).toBe(true);
     expect(env.arm.calls().Gateway_GenerateToken).toBe(1);
+
+    const again = await mint({}, { service: 'apimService1', gatewayId: 'gw2' });
+    expect(again.headers['x-cache']).toBe('hit');
+    expect(again.json).toEqual(result.json);
+    expect(env.arm.calls().Gateway_GenerateToken).toBe(1);
   });
 
   it('sends the asked expiry cut to whole seconds and the chosen key', async () => {

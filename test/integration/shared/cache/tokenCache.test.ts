@@ -1,0 +1,233 @@
+import { SecretClient } from '@azure/keyvault-secrets';
+import type { LocalEnvironment } from '../../../../local/localEnvironment';
+import { DEFAULT_ARM_SEED } from '../../../../local/emulators/arm/apimState';
+import { buildBroker, type Broker } from '../../../../shared/broker';
+import { gatewayIdentity, secretName, ssoIdentity } from '../../../../shared/cache/tokenIdentity';
+import { loadConfig } from '../../../../shared/config/loadConfig';
+import { startBrokerEnvironment } from '../../../support/brokerEnvironment';
+import { recordingLogger, TestClock } from '../../../support/testClock';
+
+const DAY = 86_400_000;
+const SKEW = 60_000;
+const FLEET = Array.from({ length: 200 }, (_, i) => `fleet-gw-${i}`);
+const seed = {
+  ...DEFAULT_ARM_SEED,
+  services: [{ ...DEFAULT_ARM_SEED.services[0]!, gateways: ['gw.1', 'gw-1', ...FLEET] }],
+};
+/** Gateways no earlier test has touched: the vault keeps what every test stored. */
+let fleetUsed = 0;
+const freshGateways = (count: number) => FLEET.slice(fleetUsed, (fleetUsed += count));
+const freshGateway = () => freshGateways(1)[0]!;
+
+let env: LocalEnvironment;
+let clock: TestClock;
+let vault: SecretClient;
+
+beforeAll(async () => {
+  clock = new TestClock();
+  env = await startBrokerEnvironment({ arm: { seed, now: clock.now } });
+  vault = new SecretClient(env.keyVault.url, { getToken: async () => ({ token: 'test', expiresOnTimestamp: Date.now() + 3_600_000 }) }, {
+    tlsOptions: { ca: env.tls.cert },
+    disableChallengeResourceVerification: true,
+    retryOptions: { maxRetries: 0 },
+  });
+});
+afterAll(() => env.stop());
+beforeEach(() => {
+  clock.set(new Date());
+  env.clearFaults();
+  env.resetCalls();
+});
+
+/** A broker instance with its own, empty memory tier: what a new process or worker would have. */
+function newBroker(settings: Record<string, string> = {}): Broker {
+  return buildBroker(loadConfig({ ...process.env, ...settings }), { clock, sleep: async () => undefined });
+}
+
+const call = () => ({ requestId: 'cache-test', log: recordingLogger() });
+const gateway = (broker: Broker, gatewayId: string, extra: { minValidityMs?: number; expiry?: string; keyType?: 'primary' | 'secondary' } = {}) =>
+  broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId, keyType: extra.keyType ?? 'primary', ...extra }, call());
+const armMints = () => env.arm.calls().Gateway_GenerateToken;
+
+describe('token cache: memory in front of Key Vault (real SecretClient against the emulator)', () => {
+  it('misses once, then hits from memory with no further upstream or vault call', async () => {
+    const broker = newBroker();
+    const id = freshGateway();
+    const first = await gateway(broker, id);
+    expect(first.cache).toBe('miss');
+    const vaultCalls = env.keyVault.calls();
+    const second = await gateway(broker, id);
+    expect(second).toEqual({ ...first, cache: 'hit' });
+    expect(armMints()).toBe(1);
+    expect(env.keyVault.calls()).toEqual(vaultCalls);
+  });
+
+  it('finds the token in Key Vault after a restart and makes no upstream call', async () => {
+    const id = freshGateway();
+    const minted = await gateway(newBroker(), id);
+    const restarted = await gateway(newBroker(), id);
+    expect(restarted).toEqual({ ...minted, cache: 'hit' });
+    expect(armMints()).toBe(1);
+  });
+
+  it('stores one secret per identity, a new version per token, with expiry, content type and tags', async () => {
+    const broker = newBroker();
+    const id = freshGateway();
+    const first = await gateway(broker, id, { expiry: new Date(clock.now().getTime() + 2 * DAY).toISOString() });
+    const second = await gateway(broker, id, { expiry: new Date(clock.now().getTime() + 3 * DAY).toISOString() });
+    const service = broker.apimTokens.service('apimService1');
+    const name = secretName(gatewayIdentity(service, id, 'primary'));
+    const stored = await vault.getSecret(name);
+    expect(stored.value).toBe(`GatewayKey ${second.value}`);
+    expect(stored.properties.expiresOn).toEqual(second.expiresOn);
+    expect(stored.properties.contentType).toBe('text/plain; kind=apim-gateway-token; format=gateway-key');
+    expect(stored.properties.tags).toEqual({
+      kind: 'gateway',
+      service: 'apimService1',
+      gateway: id,
+      keyType: 'primary',
+      expiry: second.expiresOn.toISOString(),
+      issuer: 'token-broker',
+    });
+    const versions = [];
+    for await (const version of vault.listPropertiesOfSecretVersions(name)) versions.push(version);
+    expect(versions).toHaveLength(2);
+    expect(first.value).not.toBe(second.value);
+  });
+
+  it('stores the raw token when configured, and reads either form back', async () => {
+    const minted = await gateway(newBroker({ BROKER_STORED_TOKEN_FORMAT: 'raw' }), 'gw-1');
+    const service = newBroker().apimTokens.service('apimService1');
+    expect((await vault.getSecret(secretName(gatewayIdentity(service, 'gw-1', 'primary')))).value).toBe(minted.value);
+    expect((await gateway(newBroker(), 'gw-1')).value).toBe(minted.value);
+  });
+
+  it('keeps gw.1 and gw-1, and the two key types, in separate secrets', async () => {
+    const broker = newBroker();
+    const dotted = await gateway(broker, 'gw.1');
+    const dashed = await gateway(broker, 'gw-1');
+    const secondary = await gateway(broker, 'gw.1', { keyType: 'secondary' });
+    expect(new Set([dotted.value, dashed.value, secondary.value]).size).toBe(3);
+    expect((await gateway(newBroker(), 'gw.1')).value).toBe(dotted.value);
+  });
+
+  it('serves a cached token until it has less than minValidity plus the skew left (injected clock)', async () => {
+    const broker = newBroker();
+    const id = freshGateway();
+    const minted = await gateway(broker, id, { minValidityMs: DAY });
+    const lastServable = minted.expiresOn.getTime() - DAY - SKEW;
+    clock.set(new Date(lastServable));
+    expect(await gateway(broker, id, { minValidityMs: DAY })).toMatchObject({ value: minted.value, cache: 'hit' });
+    clock.advance(1000);
+    const renewed = await gateway(broker, id, { minValidityMs: DAY });
+    expect(renewed.cache).toBe('miss');
+    expect(renewed.value).not.toBe(minted.value);
+    expect(armMints()).toBe(2);
+  });
+
+  it('mints when the cached token cannot cover a longer minValidity, for max(default, minValidity + skew)', async () => {
+    const broker = newBroker({ BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME: 'P2D' });
+    const id = freshGateway();
+    const short = await gateway(broker, id, { minValidityMs: DAY });
+    expect(short.expiresOn.getTime() - clock.now().getTime()).toBe(2 * DAY);
+    const longer = await gateway(broker, id, { minValidityMs: 10 * DAY });
+    expect(longer.cache).toBe('miss');
+    expect(longer.expiresOn.getTime() - clock.now().getTime()).toBe(10 * DAY + SKEW);
+  });
+
+  it('always mints for an explicit expiry, and that token becomes the cached one', async () => {
+    const broker = newBroker();
+    const id = freshGateway();
+    await gateway(broker, id);
+    const expiry = new Date(clock.now().getTime() + 5 * DAY).toISOString();
+    const explicit = await gateway(broker, id, { expiry });
+    expect(explicit.cache).toBe('miss');
+    expect(armMints()).toBe(2);
+    expect(await gateway(broker, id, { minValidityMs: DAY })).toMatchObject({ value: explicit.value, cache: 'hit' });
+    expect(await gateway(newBroker(), id, { minValidityMs: DAY })).toMatchObject({ value: explicit.value, cache: 'hit' });
+  });
+
+  it('never serves an SSO token after issue + 5 minutes, and a cached one keeps its expiresOn', async () => {
+    const broker = newBroker();
+    const first = await broker.apimTokens.ssoToken('apimService1', call());
+    expect(first.expiresOn.getTime() - clock.now().getTime()).toBe(5 * 60_000);
+    clock.advance(2 * 60_000);
+    expect(await broker.apimTokens.ssoToken('apimService1', call())).toEqual({ ...first, cache: 'hit' });
+    clock.advance(61_000);
+    const renewed = await broker.apimTokens.ssoToken('apimService1', call());
+    expect(renewed.cache).toBe('miss');
+    expect(renewed.expiresOn.getTime()).toBe(clock.now().getTime() + 5 * 60_000);
+    const service = broker.apimTokens.service('apimService1');
+    expect((await vault.getSecret(secretName(ssoIdentity(service)))).value).toBe(renewed.redirectUri);
+  });
+});
+
+describe('token cache when Key Vault fails', () => {
+  it.each([
+    ['unreachable (503)', { status: 503 }],
+    ['throttling (429)', { status: 429, retryAfterSeconds: 30 }],
+    ['refusing the identity (403)', { status: 403 }],
+    ['slow (past the deadline)', { delayMs: 1_500 }],
+  ])('serves from upstream when the vault is %s, and counts it', async (_name, fault) => {
+    const broker = newBroker({ BROKER_KEY_VAULT_TIMEOUT_MS: '300' });
+    await vault.getSecret('warm-up').catch(() => undefined);
+    env.keyVault.inject('GetSecret', fault);
+    const log = recordingLogger();
+    const token = await broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId: freshGateway(), keyType: 'primary' }, { requestId: 'r', log });
+    expect(token.cache).toBe('miss');
+    expect(broker.tokenCache.storeFailures().read).toBe(1);
+    expect(log.events).toEqual([expect.objectContaining({ event: 'tokenStoreUnavailable', operation: 'read', level: 'warn' })]);
+    expect(JSON.stringify(log.events)).not.toContain(token.value);
+  });
+
+  it('never loses a minted token when the vault write fails: served, and kept in memory', async () => {
+    const broker = newBroker();
+    env.keyVault.inject('SetSecret', { status: 500, times: 5 });
+    const id = freshGateway();
+    const minted = await gateway(broker, id);
+    expect(minted.cache).toBe('miss');
+    expect(broker.tokenCache.storeFailures().write).toBe(1);
+    expect(await gateway(broker, id)).toMatchObject({ value: minted.value, cache: 'hit' });
+    expect(armMints()).toBe(1);
+  });
+
+  it('logs a failing vault once per interval but counts every failure', async () => {
+    const broker = newBroker();
+    env.keyVault.inject('GetSecret', { status: 503, times: 10 });
+    const log = recordingLogger();
+    for (const gatewayId of freshGateways(3)) {
+      await broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId, keyType: 'primary' }, { requestId: 'r', log });
+    }
+    expect(broker.tokenCache.storeFailures().read).toBe(3);
+    expect(log.events.filter((event) => event.event === 'tokenStoreUnavailable')).toHaveLength(1);
+  });
+});
+
+describe('single-flight under load (bounded, 127.0.0.1)', () => {
+  it('1,000 concurrent identical requests make exactly 1 upstream call and at most 1 vault write', async () => {
+    const broker = newBroker();
+    const id = freshGateway();
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => gateway(broker, id)));
+    expect(new Set(tokens.map((token) => token.value)).size).toBe(1);
+    expect(armMints()).toBe(1);
+    expect(env.keyVault.calls().SetSecret).toBeLessThanOrEqual(1);
+  });
+
+  it('1,000 concurrent requests over 50 gateways make exactly 50 upstream calls', async () => {
+    const broker = newBroker();
+    const fifty = freshGateways(50);
+    const tokens = await Promise.all(Array.from({ length: 1000 }, (_, i) => gateway(broker, fifty[i % 50]!)));
+    expect(new Set(tokens.map((token) => token.value)).size).toBe(50);
+    expect(armMints()).toBe(50);
+  });
+
+  it('shares an upstream failure with every waiter and does not cache it', async () => {
+    const broker = newBroker();
+    env.arm.inject('Gateway_GenerateToken', { status: 404, body: { error: { code: 'ResourceNotFound', message: 'gone' } } });
+    const id = freshGateway();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => gateway(broker, id)));
+    expect(results.every((result) => result.status === 'rejected')).toBe(true);
+    expect(armMints()).toBe(1);
+    expect((await gateway(broker, id)).cache).toBe('miss');
+  });
+});
