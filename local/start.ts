@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   const port = process.env.PORT === undefined ? 7071 : Number(process.env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not '${process.env.PORT}'`);
 
-  const environment = await LocalEnvironment.start();
+  const vaultStateFile = process.env.LOCAL_KEYVAULT_STATE_FILE;
+  const environment = await LocalEnvironment.start(vaultStateFile ? { keyVault: { stateFile: vaultStateFile } } : {});
   Object.assign(process.env, environment.brokerSettings());
 
   const routePrefix = readRoutePrefix(path.join(PROJECT_DIR, 'host.json'));
