@@ -11,14 +11,16 @@ const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof
 const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBroker());
 
 /** APIM Gateway Generate Token: a self-hosted gateway's `GatewayKey` credential, at most 30 days. */
-export const gatewayTokenHandler = brokerHandler({ cacheControl: 'no-store' }, async ({ request, requestId, log }) => {
+export const gatewayTokenHandler = brokerHandler({ cacheControl: 'no-store', operation: 'gatewayToken' }, async (call) => {
   const { gatewayPathSchema, gatewayTokenBodySchema } = schemas();
-  const { service, gatewayId } = parseInput(gatewayPathSchema, request.params);
-  const body = parseInput(gatewayTokenBodySchema, await readJsonObjectBody(request));
+  const { service, gatewayId } = parseInput(gatewayPathSchema, call.request.params);
+  call.authorize({ service, gatewayId });
+  const body = parseInput(gatewayTokenBodySchema, await readJsonObjectBody(call.request));
   const token = await broker().apimTokens.gatewayToken(
     { alias: service, gatewayId, keyType: body.keyType, expiry: body.expiry, minValidityMs: body.minValidity },
-    { requestId, log },
+    call,
   );
+  call.issued({ secret: token.value, expiresOn: token.expiresOn, cache: token.cache }, { keyType: token.keyType });
   return {
     status: 200,
     headers: { 'x-cache': token.cache },

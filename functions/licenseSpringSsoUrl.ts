@@ -14,12 +14,15 @@ const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBrok
  * is read from the URL, not `request.query`: the host folds a repeated parameter into one entry,
  * and a repeat must be refused.
  */
-export const licenseSpringSsoUrlHandler = brokerHandler({ cacheControl: 'no-store' }, async ({ request, requestId }) => {
-  const query = parseInput(schemas().licenseSpringSsoQuerySchema, singleValuedQuery(new URL(request.url).searchParams));
+export const licenseSpringSsoUrlHandler = brokerHandler({ cacheControl: 'no-store', operation: 'licenseSpringSsoUrl' }, async (call) => {
+  const query = parseInput(schemas().licenseSpringSsoQuerySchema, singleValuedQuery(new URL(call.request.url).searchParams));
+  call.authorize({ product: query.product, customerAccountCode: query.customer_account_code });
+  call.admitMint();
   const answer = await broker().licenseSpring.getSsoUrl(
     { product: query.product, customerAccountCode: query.customer_account_code, responseType: query.response_type },
-    requestId,
+    call.requestId,
   );
+  call.issued({ secret: answer.url });
   return {
     status: 200,
     jsonBody: {

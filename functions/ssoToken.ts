@@ -10,11 +10,13 @@ const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof
 const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBroker());
 
 /** APIM Get SSO Token: a developer-portal sign-in URL valid 5 minutes. */
-export const ssoTokenHandler = brokerHandler({ cacheControl: 'no-store' }, async ({ request, requestId, log }) => {
+export const ssoTokenHandler = brokerHandler({ cacheControl: 'no-store', operation: 'ssoToken' }, async (call) => {
   const { ssoTokenPathSchema, ssoTokenBodySchema } = schemas();
-  const { service } = parseInput(ssoTokenPathSchema, request.params);
-  parseInput(ssoTokenBodySchema, await readJsonObjectBody(request));
-  const token = await broker().apimTokens.ssoToken(service, { requestId, log });
+  const { service } = parseInput(ssoTokenPathSchema, call.request.params);
+  call.authorize({ service });
+  parseInput(ssoTokenBodySchema, await readJsonObjectBody(call.request));
+  const token = await broker().apimTokens.ssoToken(service, call);
+  call.issued({ secret: token.redirectUri, expiresOn: token.expiresOn, cache: token.cache });
   return {
     status: 200,
     headers: { 'x-cache': token.cache },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ArmEmulator, type ArmEmulatorOptions } from './emulators/arm/armEmulator';
+import { LocalIssuer, LOCAL_TENANT_ID, type LocalIssuerOptions, type MintTokenOptions } from './emulators/issuer/localIssuer';
 import { KeyVaultEmulator, type KeyVaultEmulatorOptions } from './emulators/keyvault/keyVaultEmulator';
 import { LicenseSpringEmulator, type LicenseSpringEmulatorOptions } from './emulators/licensespring/licenseSpringEmulator';
 import { createLocalTls, type LocalTlsMaterial } from './emulators/tls';
@@ -14,12 +15,19 @@ export const LOCAL_SAMPLE = {
   authorizationServer: 'newauthServer2',
   licenseSpringProduct: 'demo',
   licenseSpringCustomerAccount: 'acme',
+  /** The broker's application ID URI in the local run: the `aud` of local callers' tokens. */
+  audience: 'api://token-broker-local',
+  /** The default app roles, all of them: what `export TOKEN=...` carries. */
+  roles: ['Broker.SsoToken', 'Broker.GatewayToken', 'Broker.AuthorizationServer.Read', 'Broker.LicenseSpring.SsoUrl', 'Broker.Rotate'],
+  /** Generous, so interactive use and scripted checks are not throttled (DESIGN.md, "Local run"). */
+  mintLimitPerMinute: 120,
 } as const;
 
 export interface LocalEnvironmentOptions {
   arm?: ArmEmulatorOptions;
   licenseSpring?: LicenseSpringEmulatorOptions;
   keyVault?: KeyVaultEmulatorOptions;
+  issuer?: LocalIssuerOptions;
 }
 
 /**
@@ -32,6 +40,7 @@ export class LocalEnvironment {
     readonly arm: ArmEmulator,
     readonly licenseSpring: LicenseSpringEmulator,
     readonly keyVault: KeyVaultEmulator,
+    readonly issuer: LocalIssuer,
   ) {}
 
   static async start(options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
@@ -41,13 +50,17 @@ export class LocalEnvironment {
       new ArmEmulator(options.arm),
       new LicenseSpringEmulator(options.licenseSpring),
       new KeyVaultEmulator(options.keyVault),
+      new LocalIssuer(options.issuer),
     );
     await Promise.all(environment.emulators().map((emulator) => emulator.start(tls)));
     return environment;
   }
 
+  /** This run's audit fingerprint key: random, so fingerprints mean nothing outside it. */
+  readonly auditKey = randomBytes(32).toString('base64');
+
   private emulators() {
-    return [this.arm, this.licenseSpring, this.keyVault] as const;
+    return [this.arm, this.licenseSpring, this.keyVault, this.issuer] as const;
   }
 
   /** Broker settings for these emulators: the test-only CA and a static local ARM credential among them. */
@@ -63,6 +76,11 @@ export class LocalEnvironment {
       BROKER_LICENSESPRING_SHARED_KEY: this.licenseSpring.sharedKey,
       BROKER_LICENSESPRING_PUBLIC_KEY: this.licenseSpring.publicKeyPem,
       BROKER_KEY_VAULT_URL: this.keyVault.url,
+      BROKER_AUTH_TENANT_ID: LOCAL_TENANT_ID,
+      BROKER_AUTH_AUDIENCES: LOCAL_SAMPLE.audience,
+      BROKER_LOCAL_ISSUER_URL: this.issuer.url,
+      BROKER_MINT_LIMIT_PER_MINUTE: String(LOCAL_SAMPLE.mintLimitPerMinute),
+      BROKER_AUDIT_HMAC_KEY: this.auditKey,
       BROKER_LOCAL_CA_CERT: this.tls.cert,
       BROKER_LOCAL_BEARER_TOKEN: `local-${randomBytes(16).toString('hex')}`,
     };
@@ -70,7 +88,17 @@ export class LocalEnvironment {
 
   /** What each emulator has been asked, by operation: the body of `GET /_local/upstream-calls`. */
   upstreamCalls(): Record<string, Record<string, number>> {
-    return { arm: this.arm.calls(), licensespring: this.licenseSpring.calls(), keyvault: this.keyVault.calls() };
+    return {
+      arm: this.arm.calls(),
+      licensespring: this.licenseSpring.calls(),
+      keyvault: this.keyVault.calls(),
+      issuer: this.issuer.calls(),
+    };
+  }
+
+  /** A caller's bearer token from the local issuer, for the broker's audience; every role by default. */
+  callerToken(options: Partial<MintTokenOptions> = {}): Promise<string> {
+    return this.issuer.mintToken({ roles: [...LOCAL_SAMPLE.roles], audience: LOCAL_SAMPLE.audience, ...options });
   }
 
   resetCalls(): void {

@@ -2,6 +2,11 @@ import type { TokenCredential } from '@azure/identity';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import { ApimTokenService } from './apim/apimTokenService';
+import { AuditLog } from './audit/auditLog';
+import type { AccessControl } from './auth/accessControl';
+import { EasyAuthAuthenticator, JwtAuthenticator } from './auth/authenticator';
+import { Authorizer } from './auth/authorizer';
+import { JwksKeyStore } from './auth/jwksKeyStore';
 import { KeyVaultTokenStore } from './cache/keyVaultTokenStore';
 import { TokenCache } from './cache/tokenCache';
 import type { BrokerConfig } from './config/configSchema';
@@ -9,9 +14,10 @@ import { getConfig } from './config/loadConfig';
 import { lazy } from './lazy';
 import { type Clock, systemClock } from './time/clock';
 import { sleep } from './time/sleep';
+import { MintRateLimiter } from './policy/mintRateLimiter';
 import { ApimClient } from './upstreams/arm/apimClient';
 import { LicenseSpringClient } from './upstreams/licensespring/licenseSpringClient';
-import { UpstreamPipeline } from './upstreams/upstreamPipeline';
+import { parseJsonBody, type RetrySettings, UpstreamPipeline } from './upstreams/upstreamPipeline';
 
 /** What the broker takes from its surroundings besides configuration: time. */
 export interface BrokerRuntime {
@@ -20,6 +26,7 @@ export interface BrokerRuntime {
 }
 
 export interface Broker {
+  access: AccessControl;
   apimTokens: ApimTokenService;
   tokenCache: TokenCache;
   licenseSpring: LicenseSpringClient;
@@ -48,12 +55,37 @@ function secretClient(config: BrokerConfig, vaultUrl: string, credential: TokenC
   });
 }
 
+/** A JWKS refresh happens while a caller waits: two short attempts at most. */
+const JWKS_RETRY: RetrySettings = { maxAttempts: 2, retryDelayMs: 200, attemptTimeoutMs: 3_000, budgetMs: 5_000 };
+
+function accessControl(config: BrokerConfig, runtime: BrokerRuntime, pipeline: (retry: RetrySettings) => UpstreamPipeline): AccessControl {
+  const auth = config.auth;
+  const jwks = pipeline(JWKS_RETRY);
+  const keys = new JwksKeyStore({
+    clock: runtime.clock,
+    minRefreshMs: auth.jwksMinRefreshMs,
+    fetchJwks: async () => {
+      const response = await jwks.send({ method: 'GET', url: auth.jwksUrl, requestId: 'jwks-refresh' });
+      if (response.status !== 200) throw new Error(`JWKS answered ${response.status}`);
+      return parseJsonBody(response);
+    },
+  });
+  return {
+    authenticator:
+      auth.mode === 'easyauth' ? new EasyAuthAuthenticator() : new JwtAuthenticator(auth, keys, config.policy.clockSkewMs, runtime.clock.now),
+    authorizer: new Authorizer(auth),
+    mintLimiter: new MintRateLimiter(config.mintLimitPerMinute, runtime.clock),
+    audit: new AuditLog(config.auditKey),
+  };
+}
+
 /** Wires the broker's services from configuration. The process builds one (below); tests build their own. */
 export function buildBroker(config: BrokerConfig, runtime: BrokerRuntime): Broker {
   const credential = brokerCredential(config);
   const httpClient = createDefaultHttpClient();
-  const pipeline = (armCredential?: { tokenCredential: TokenCredential; scope: string }) =>
-    new UpstreamPipeline({ retry: config.upstream, ...runtime, httpClient, credential: armCredential, caCert: config.local.caCert });
+  const pipelineWith = (retry: RetrySettings, armCredential?: { tokenCredential: TokenCredential; scope: string }) =>
+    new UpstreamPipeline({ retry, ...runtime, httpClient, credential: armCredential, caCert: config.local.caCert });
+  const pipeline = (armCredential?: { tokenCredential: TokenCredential; scope: string }) => pipelineWith(config.upstream, armCredential);
 
   const vaultUrl = config.cache.keyVaultUrl;
   const store =
@@ -67,6 +99,7 @@ export function buildBroker(config: BrokerConfig, runtime: BrokerRuntime): Broke
 
   const arm = pipeline({ tokenCredential: credential, scope: config.arm.scope });
   return {
+    access: accessControl(config, runtime, pipelineWith),
     tokenCache,
     apimTokens: new ApimTokenService({
       client: new ApimClient(arm, config.arm.endpoint, config.arm.apiVersions),

@@ -10,11 +10,14 @@ export function isProblemLevel(level: LogLevel): boolean {
   return PROBLEM_LEVELS.has(level);
 }
 
-/** `[level] source: message`, problems to stderr, the rest to stdout. */
+/**
+ * `[level] source: message`, problems to stderr, the rest to stdout. A structured line (a JSON
+ * object, such as an audit event) is written as it is, so it stays one parsable JSON line.
+ */
 export const consoleHostLog: HostLog = (level, source, message) => {
   if (level === 'none') return;
   const stream = isProblemLevel(level) ? process.stderr : process.stdout;
-  stream.write(`[${level}] ${source}: ${message}\n`);
+  stream.write(message.startsWith('{') ? `${message}\n` : `[${level}] ${source}: ${message}\n`);
 };
 
 /** The `logHandler` of an InvocationContext: formats arguments like console.log does. */

@@ -14,6 +14,8 @@ import type { AuthorizationServer } from '../upstreams/arm/armSchemas';
 export interface CallContext {
   requestId: string;
   log: Logger;
+  /** Called just before a mint reaches the upstream: the caller's mint limit (a no-op for the timer). */
+  admitMint(): void;
 }
 
 export interface SsoToken {
@@ -81,6 +83,7 @@ export class ApimTokenService {
   async ssoToken(alias: string, call: CallContext): Promise<SsoToken> {
     const service = this.service(alias);
     const mint = async () => {
+      call.admitMint();
       const sentAt = this.deps.clock.now();
       const { redirectUri } = await this.deps.client.getSsoToken(service, call.requestId);
       return { value: redirectUri, expiresOn: toWholeSeconds(new Date(sentAt.getTime() + SSO_TOKEN_LIFETIME_MS)) };
@@ -100,6 +103,7 @@ export class ApimTokenService {
     const expiresOn = resolveGatewayExpiry({ ...request, minValidityMs }, this.deps.clock.now(), this.deps.policy);
     const identity = gatewayIdentity(service, request.gatewayId, request.keyType);
     const mint = async () => {
+      call.admitMint();
       const { value } = await this.deps.client.generateGatewayToken(
         service,
         request.gatewayId,
@@ -117,7 +121,7 @@ export class ApimTokenService {
   }
 
   /** Contracts are kept in memory for a short while with their ETag; they hold no secrets. */
-  async authorizationServer(alias: string, authsid: string, call: CallContext): Promise<AuthorizationServerAnswer> {
+  async authorizationServer(alias: string, authsid: string, call: Pick<CallContext, 'requestId'>): Promise<AuthorizationServerAnswer> {
     const service = this.service(alias);
     const key = JSON.stringify([service.resourceId.toLowerCase(), authsid.toLowerCase()]);
     const remembered = this.authorizationServers.get(key);

@@ -3,7 +3,20 @@ import { durations, formatIsoDuration, parseIsoDuration } from '../time/duration
 import { type ApimService, parseApimResourceId, SERVICE_ALIAS } from './apimServices';
 
 /** Settings that point the broker at local emulators; App Service sets `WEBSITE_INSTANCE_ID`. */
-export const LOCAL_ONLY_SETTINGS = ['BROKER_LOCAL_CA_CERT', 'BROKER_LOCAL_BEARER_TOKEN'] as const;
+export const LOCAL_ONLY_SETTINGS = ['BROKER_LOCAL_CA_CERT', 'BROKER_LOCAL_BEARER_TOKEN', 'BROKER_LOCAL_ISSUER_URL'] as const;
+
+/** The operations callers are authorized for, each by app role. */
+export const OPERATIONS = ['ssoToken', 'gatewayToken', 'authorizationServerRead', 'licenseSpringSsoUrl', 'rotate'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+const DEFAULT_ROLES: Record<Operation, string> = {
+  ssoToken: 'Broker.SsoToken',
+  gatewayToken: 'Broker.GatewayToken',
+  authorizationServerRead: 'Broker.AuthorizationServer.Read',
+  licenseSpringSsoUrl: 'Broker.LicenseSpring.SsoUrl',
+  rotate: 'Broker.Rotate',
+};
+
 
 /**
  * Problems that only the raw environment can show, so they are reported even when other
@@ -69,6 +82,37 @@ const apiVersion = (fallback: string) =>
     .transform((value) => value ?? fallback)
     .pipe(z.string().regex(API_VERSION, 'must be an api-version such as 2024-05-01'));
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const APP_ROLE = /^[A-Za-z0-9._:-]{1,120}$/;
+
+const list = (fallback?: string) =>
+  setting().transform((value) => (value ?? fallback ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+
+const roleList = (fallback: string) =>
+  list(fallback).pipe(z.array(z.string().regex(APP_ROLE, 'must list app role values (letters, digits, . _ : -)')).min(1, 'must name at least one app role'));
+
+/** Per-role limits on what a caller holding that role may ask for; absent: no limit. */
+const roleScopes = setting().transform((text, ctx) => {
+  if (text === undefined) return new Map<string, { services?: string[]; gateways?: string[] }>();
+  const scopeSchema = z.record(
+    z.string().regex(APP_ROLE),
+    z.strictObject({ services: z.array(z.string().min(1)).min(1).optional(), gateways: z.array(z.string().min(1)).min(1).optional() }),
+  );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object: {"<role>": {"services": [...], "gateways": [...]}}' });
+    return z.NEVER;
+  }
+  const result = scopeSchema.safeParse(parsed);
+  if (!result.success) {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object: {"<role>": {"services": [...], "gateways": [...]}}' });
+    return z.NEVER;
+  }
+  return new Map(Object.entries(result.data));
+});
+
 const apimServices = z
   .string({ error: 'is required: a JSON object mapping each service alias to its API Management resource ID' })
   .transform((text, ctx) => {
@@ -127,6 +171,26 @@ export const environmentSchema = z
       .pipe(z.enum(['gateway-key', 'raw'], { error: "must be 'gateway-key' or 'raw'" })),
     BROKER_GATEWAY_MIN_VALIDITY: duration('P1D'),
     BROKER_AUTHORIZATION_SERVER_CACHE_TTL: duration('PT60S'),
+    BROKER_AUTH_MODE: setting()
+      .transform((value) => value ?? 'jwt')
+      .pipe(z.enum(['jwt', 'easyauth'], { error: "must be 'jwt' or 'easyauth'" })),
+    BROKER_AUTH_TENANT_ID: z.string({ error: "is required: the Entra tenant (directory) ID callers' tokens come from" }).regex(GUID, 'must be a tenant GUID'),
+    BROKER_AUTH_AUDIENCES: list().pipe(
+      z.array(z.string()).min(1, "is required: the broker's application ID URI and/or client ID, comma-separated"),
+    ),
+    BROKER_AUTH_AUTHORITY: httpsUrl('https://login.microsoftonline.com'),
+    BROKER_AUTH_JWKS_MIN_REFRESH: duration('PT5M'),
+    BROKER_ROLES_SSO_TOKEN: roleList(DEFAULT_ROLES.ssoToken),
+    BROKER_ROLES_GATEWAY_TOKEN: roleList(DEFAULT_ROLES.gatewayToken),
+    BROKER_ROLES_AUTHORIZATION_SERVER: roleList(DEFAULT_ROLES.authorizationServerRead),
+    BROKER_ROLES_LICENSESPRING: roleList(DEFAULT_ROLES.licenseSpringSsoUrl),
+    BROKER_ROLES_ROTATE: roleList(DEFAULT_ROLES.rotate),
+    BROKER_ROLE_SCOPES: roleScopes,
+    BROKER_MINT_LIMIT_PER_MINUTE: integer(6, 1, 10_000),
+    BROKER_AUDIT_HMAC_KEY: z
+      .string({ error: 'is required: a base64 key of at least 32 bytes for audit fingerprints' })
+      .refine((value) => Buffer.from(value, 'base64').length >= 32, 'must be base64 of at least 32 bytes'),
+    BROKER_LOCAL_ISSUER_URL: setting().pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional()),
     BROKER_LOCAL_CA_CERT: setting(),
     BROKER_LOCAL_BEARER_TOKEN: setting(),
     WEBSITE_INSTANCE_ID: setting(),
@@ -189,8 +253,54 @@ export const environmentSchema = z
         attemptTimeoutMs: env.BROKER_UPSTREAM_ATTEMPT_TIMEOUT_MS,
         budgetMs: env.BROKER_UPSTREAM_BUDGET_MS,
       },
+      auth: authSettings(env),
+      mintLimitPerMinute: env.BROKER_MINT_LIMIT_PER_MINUTE,
+      auditKey: Buffer.from(env.BROKER_AUDIT_HMAC_KEY, 'base64'),
       local: { caCert: env.BROKER_LOCAL_CA_CERT, bearerToken: env.BROKER_LOCAL_BEARER_TOKEN },
     };
   });
+
+interface AuthEnvironment {
+  BROKER_AUTH_MODE: 'jwt' | 'easyauth';
+  BROKER_AUTH_TENANT_ID: string;
+  BROKER_AUTH_AUDIENCES: string[];
+  BROKER_AUTH_AUTHORITY: string;
+  BROKER_AUTH_JWKS_MIN_REFRESH: number;
+  BROKER_ROLE_SCOPES: Map<string, { services?: string[]; gateways?: string[] }>;
+  BROKER_LOCAL_ISSUER_URL?: string;
+  BROKER_ROLES_SSO_TOKEN: string[];
+  BROKER_ROLES_GATEWAY_TOKEN: string[];
+  BROKER_ROLES_AUTHORIZATION_SERVER: string[];
+  BROKER_ROLES_LICENSESPRING: string[];
+  BROKER_ROLES_ROTATE: string[];
+}
+
+/**
+ * Entra's v1 (`sts.windows.net`) and v2 issuers of the tenant and its JWKS; a local issuer
+ * (local runs only) serves the same shapes under its own URL.
+ */
+function authSettings(env: AuthEnvironment) {
+  const tenant = env.BROKER_AUTH_TENANT_ID.toLowerCase();
+  const local = env.BROKER_LOCAL_ISSUER_URL?.replace(/\/+$/, '');
+  const authority = local ?? env.BROKER_AUTH_AUTHORITY;
+  return {
+    mode: env.BROKER_AUTH_MODE,
+    tenantId: tenant,
+    audiences: env.BROKER_AUTH_AUDIENCES,
+    issuers: [local ? `${local}/${tenant}/` : `https://sts.windows.net/${tenant}/`, `${authority}/${tenant}/v2.0`],
+    jwksUrl: `${authority}/${tenant}/discovery/v2.0/keys`,
+    jwksMinRefreshMs: env.BROKER_AUTH_JWKS_MIN_REFRESH,
+    roles: {
+      ssoToken: env.BROKER_ROLES_SSO_TOKEN,
+      gatewayToken: env.BROKER_ROLES_GATEWAY_TOKEN,
+      authorizationServerRead: env.BROKER_ROLES_AUTHORIZATION_SERVER,
+      licenseSpringSsoUrl: env.BROKER_ROLES_LICENSESPRING,
+      rotate: env.BROKER_ROLES_ROTATE,
+    } satisfies Record<Operation, string[]>,
+    roleScopes: env.BROKER_ROLE_SCOPES,
+  };
+}
+
+export type AuthSettings = ReturnType<typeof authSettings>;
 
 export type BrokerConfig = z.output<typeof environmentSchema>;

@@ -42,10 +42,14 @@ export class UnauthorizedError extends BrokerError {
   readonly status = 401;
   readonly code = 'Unauthorized';
 
-  constructor(options: BrokerErrorOptions = {}) {
+  /**
+   * The caller learns only that a valid token is needed (RFC 6750: `invalid_token` when one was
+   * sent); why it failed goes to the audit log as `internal`.
+   */
+  constructor(options: BrokerErrorOptions & { tokenPresented?: boolean } = {}) {
     super('A valid bearer token is required.', {
       ...options,
-      headers: { 'WWW-Authenticate': 'Bearer', ...options.headers },
+      headers: { 'WWW-Authenticate': options.tokenPresented ? 'Bearer error="invalid_token"' : 'Bearer', ...options.headers },
     });
   }
 }
@@ -54,8 +58,12 @@ export class ForbiddenError extends BrokerError {
   readonly status = 403;
   readonly code = 'Forbidden';
 
-  constructor(role: string) {
-    super(`The caller lacks the app role '${role}' this operation requires.`);
+  static missingRole(role: string): ForbiddenError {
+    return new ForbiddenError(`The caller lacks the app role '${role}' this operation requires.`);
+  }
+
+  static outOfScope(what: string): ForbiddenError {
+    return new ForbiddenError(`The caller's app roles do not cover ${what}.`);
   }
 }
 

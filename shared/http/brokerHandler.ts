@@ -1,5 +1,11 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { AuditTarget, Issuance } from '../audit/auditLog';
+import type { AccessControl } from '../auth/accessControl';
+import type { Caller } from '../auth/caller';
+import type * as Broker from '../broker';
+import type { Operation } from '../config/configSchema';
 import { BrokerError, InternalError } from '../errors';
+import { lazy } from '../lazy';
 import { invocationLogger, type Logger } from '../logging/logger';
 import { resolveRequestId } from './requestId';
 
@@ -11,15 +17,25 @@ export interface BrokerRequest {
   context: InvocationContext;
   requestId: string;
   log: Logger;
+  /** Checks that the caller's roles cover what it asks for (and notes it for the audit log). */
+  authorize(target: AuditTarget): void;
+  /** Counts a request that will reach the upstream against the caller's mint limit (429 beyond it). */
+  admitMint(): void;
+  /** Records the issuance of a credential in the audit log. */
+  issued(issuance: Issuance, details?: AuditTarget): void;
 }
 
 export interface BrokerHandlerOptions {
   cacheControl?: CacheControl;
+  /** The operation callers need an app role for; routes without one (health, readiness) are open. */
+  operation?: Operation;
 }
 
 export interface ErrorBody {
   error: { code: string; message: string; target?: string; details?: { code: string; message: string; target?: string }[] };
 }
+
+const accessControl = lazy((): AccessControl => (require('../broker') as typeof Broker).getBroker().access);
 
 /** The ARM-shaped body a caller sees. Server errors say only their fixed sentence and the request id. */
 export function errorBody(error: BrokerError, requestId: string): ErrorBody {
@@ -36,41 +52,69 @@ export function errorBody(error: BrokerError, requestId: string): ErrorBody {
   };
 }
 
-function logServerError(context: InvocationContext, error: BrokerError, requestId: string, cause: unknown): void {
+function logServerError(log: Logger, error: BrokerError, cause: unknown): void {
   const causeText = cause instanceof Error ? `${cause.name}: ${cause.message}` : undefined;
-  context.error(
-    JSON.stringify({
-      event: 'error',
-      requestId,
-      status: error.status,
-      code: error.code,
-      ...(error.internal === undefined ? {} : { internal: error.internal }),
-      ...(causeText === undefined ? {} : { cause: causeText }),
-    }),
-  );
+  log.error({
+    event: 'error',
+    status: error.status,
+    code: error.code,
+    ...(error.internal === undefined ? {} : { internal: error.internal }),
+    ...(causeText === undefined ? {} : { cause: causeText }),
+  });
 }
 
-export function errorResponse(thrown: unknown, requestId: string, context: InvocationContext): HttpResponseInit {
-  const error = thrown instanceof BrokerError ? thrown : new InternalError({ cause: thrown });
-  if (!error.exposesDetail) logServerError(context, error, requestId, error === thrown ? error.cause : thrown);
+function toBrokerError(thrown: unknown): BrokerError {
+  return thrown instanceof BrokerError ? thrown : new InternalError({ cause: thrown });
+}
+
+export function errorResponse(error: BrokerError, requestId: string, log: Logger, thrown: unknown): HttpResponseInit {
+  if (!error.exposesDetail) logServerError(log, error, error === thrown ? error.cause : thrown);
   return { status: error.status, headers: error.headers, jsonBody: errorBody(error, requestId) };
 }
 
+const DENIALS = new Set([401, 403, 429]);
+
 /**
  * Wraps a route's work with what every broker response shares: the request id, `Cache-Control`,
- * and the mapping of any failure to the ARM error shape.
+ * the caller's authentication and role (for routes with an operation), the audit of issuances
+ * and denials, and the mapping of any failure to the ARM error shape.
  */
-export function brokerHandler(
-  options: BrokerHandlerOptions,
-  handle: (call: BrokerRequest) => Promise<HttpResponseInit>,
-): HttpHandler {
+export function brokerHandler(options: BrokerHandlerOptions, handle: (call: BrokerRequest) => Promise<HttpResponseInit>): HttpHandler {
+  const operation = options.operation;
   return async (request, context) => {
     const requestId = resolveRequestId(request.headers);
+    const log = invocationLogger(context, requestId);
+    const target: AuditTarget = {};
+    let caller: Caller | undefined;
     let response: HttpResponseInit;
     try {
-      response = await handle({ request, context, requestId, log: invocationLogger(context, requestId) });
+      const access = operation === undefined ? undefined : accessControl();
+      if (access && operation) {
+        caller = await access.authenticator.authenticate(request, log);
+        access.authorizer.grantingRoles(caller, operation);
+      }
+      response = await handle({
+        request,
+        context,
+        requestId,
+        log,
+        authorize: (asked) => {
+          Object.assign(target, asked);
+          if (access && operation && caller) access.authorizer.requireTarget(caller, operation, asked);
+        },
+        admitMint: () => {
+          if (access && caller) access.mintLimiter.admit(caller.id);
+        },
+        issued: (issuance, details) => {
+          if (access && operation) access.audit.issued(log, { caller, operation, target: { ...target, ...details }, issuance });
+        },
+      });
     } catch (thrown) {
-      response = errorResponse(thrown, requestId, context);
+      const error = toBrokerError(thrown);
+      response = errorResponse(error, requestId, log, thrown);
+      if (operation && DENIALS.has(error.status)) {
+        accessControl().audit.denied(log, { caller, operation, target, status: error.status, reason: error.internal ?? error.message });
+      }
     }
     const headers = new Headers(response.headers);
     headers.set('x-request-id', requestId);

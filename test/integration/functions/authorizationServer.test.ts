@@ -7,9 +7,11 @@ import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';
 
 let env: LocalEnvironment;
+let authorization: string;
 
 beforeAll(async () => {
   env = await startBrokerEnvironment();
+  authorization = `Bearer ${await env.callerToken()}`;
 });
 afterAll(() => env.stop());
 beforeEach(() => {
@@ -18,7 +20,7 @@ beforeEach(() => {
 });
 
 const get = (authsid = 'newauthServer2', headers: Record<string, string> = {}) =>
-  invokeHandler(authorizationServerHandler, { params: { service: 'apimService1', authsid }, headers });
+  invokeHandler(authorizationServerHandler, { params: { service: 'apimService1', authsid }, headers: { authorization, ...headers } });
 
 describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
   it('returns the official example without its secrets, with the ETag passed through', async () => {
@@ -56,7 +58,10 @@ describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
       }),
     );
     const fresh = freshInstance(() => require('../../../functions/authorizationServer') as typeof AuthorizationServerFunction);
-    const result = await invokeHandler(fresh.authorizationServerHandler, { params: { service: 'apimService1', authsid: 'newauthServer2' } });
+    const result = await invokeHandler(fresh.authorizationServerHandler, {
+      params: { service: 'apimService1', authsid: 'newauthServer2' },
+      headers: { authorization },
+    });
     expect(result.status).toBe(502);
     expect(result.json.error.message).toMatch(/^The broker's identity lacks the permission 'Microsoft\.ApiManagement\/service\/authorizationServers\/read'\./);
     expect(result.json.error.message).not.toContain('00000000-0000');

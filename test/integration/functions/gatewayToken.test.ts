@@ -4,9 +4,11 @@ import { startBrokerEnvironment } from '../../support/brokerEnvironment';
 import { invokeHandler } from '../../support/invokeHandler';
 
 let env: LocalEnvironment;
+let authorization: string;
 
 beforeAll(async () => {
   env = await startBrokerEnvironment();
+  authorization = `Bearer ${await env.callerToken()}`;
 });
 afterAll(() => env.stop());
 beforeEach(() => {
@@ -23,7 +25,7 @@ function mint(body: unknown = freshExpiry(), params: Record<string, string> = { 
   return invokeHandler(gatewayTokenHandler, {
     method: 'POST',
     params,
-    headers: { 'content-type': 'application/json', 'x-request-id': 'req-gw-1' },
+    headers: { authorization, 'content-type': 'application/json', 'x-request-id': 'req-gw-1' },
     body: JSON.stringify(body),
   });
 }

@@ -4,9 +4,11 @@ import { startBrokerEnvironment } from '../../support/brokerEnvironment';
 import { invokeHandler } from '../../support/invokeHandler';
 
 let env: LocalEnvironment;
+let authorization: string;
 
 beforeAll(async () => {
   env = await startBrokerEnvironment();
+  authorization = `Bearer ${await env.callerToken()}`;
 });
 afterAll(() => env.stop());
 beforeEach(() => {
@@ -15,7 +17,7 @@ beforeEach(() => {
 });
 
 const ssoUrl = (query: string) =>
-  invokeHandler(licenseSpringSsoUrlHandler, { path: `/api/licensespring/sso-url?${query}`, headers: { 'x-request-id': 'ls-1' } });
+  invokeHandler(licenseSpringSsoUrlHandler, { path: `/api/licensespring/sso-url?${query}`, headers: { authorization, 'x-request-id': 'ls-1' } });
 
 describe('GET /api/licensespring/sso-url', () => {
   it('returns a signed, verified SSO URL for the code flow by default', async () => {

@@ -6,10 +6,12 @@ import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';
 
 let env: LocalEnvironment;
+let authorization: string;
 
 beforeAll(async () => {
   // Memory-only cache: a fresh instance then always reaches the upstream (the cache has its own tests).
   env = await startBrokerEnvironment({ arm: { officialExamples: true } }, { BROKER_KEY_VAULT_URL: '' });
+  authorization = `Bearer ${await env.callerToken()}`;
 });
 afterAll(() => env.stop());
 beforeEach(() => {
@@ -22,7 +24,8 @@ const ssoToken = (call: { body?: string; headers?: Record<string, string> } = {}
   invokeHandler(freshInstance(() => require('../../../functions/ssoToken') as typeof SsoTokenFunction).ssoTokenHandler, {
     method: 'POST',
     params: { service: 'apimService1' },
-    ...call,
+    body: call.body,
+    headers: { authorization, ...call.headers },
   });
 
 describe('POST /api/apim/{service}/sso-token', () => {

@@ -44,7 +44,7 @@ function newBroker(settings: Record<string, string> = {}): Broker {
   return buildBroker(loadConfig({ ...process.env, ...settings }), { clock, sleep: async () => undefined });
 }
 
-const call = () => ({ requestId: 'cache-test', log: recordingLogger() });
+const call = () => ({ requestId: 'cache-test', log: recordingLogger(), admitMint: () => undefined });
 const gateway = (broker: Broker, gatewayId: string, extra: { minValidityMs?: number; expiry?: string; keyType?: 'primary' | 'secondary' } = {}) =>
   broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId, keyType: extra.keyType ?? 'primary', ...extra }, call());
 const armMints = () => env.arm.calls().Gateway_GenerateToken;
@@ -173,7 +173,7 @@ describe('token cache when Key Vault fails', () => {
     await vault.getSecret('warm-up').catch(() => undefined);
     env.keyVault.inject('GetSecret', fault);
     const log = recordingLogger();
-    const token = await broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId: freshGateway(), keyType: 'primary' }, { requestId: 'r', log });
+    const token = await broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId: freshGateway(), keyType: 'primary' }, { requestId: 'r', log, admitMint: () => undefined });
     expect(token.cache).toBe('miss');
     expect(broker.tokenCache.storeFailures().read).toBe(1);
     expect(log.events).toEqual([expect.objectContaining({ event: 'tokenStoreUnavailable', operation: 'read', level: 'warn' })]);
@@ -196,7 +196,7 @@ describe('token cache when Key Vault fails', () => {
     env.keyVault.inject('GetSecret', { status: 503, times: 10 });
     const log = recordingLogger();
     for (const gatewayId of freshGateways(3)) {
-      await broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId, keyType: 'primary' }, { requestId: 'r', log });
+      await broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId, keyType: 'primary' }, { requestId: 'r', log, admitMint: () => undefined });
     }
     expect(broker.tokenCache.storeFailures().read).toBe(3);
     expect(log.events.filter((event) => event.event === 'tokenStoreUnavailable')).toHaveLength(1);

@@ -1,0 +1,108 @@
+import type { HttpRequest } from '@azure/functions';
+import { errors as joseErrors, jwtVerify } from 'jose';
+import type { AuthSettings } from '../config/configSchema';
+import { UnauthorizedError } from '../errors';
+import type { Logger } from '../logging/logger';
+import { type Caller, callerFromClaims } from './caller';
+import type { JwksKeyStore } from './jwksKeyStore';
+
+export interface Authenticator {
+  authenticate(request: HttpRequest, log: Logger): Promise<Caller>;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+
+/** Why a token was refused, in words for the audit log (never for the caller). */
+function refusalReason(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim ${error.claim} invalid`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed || error instanceof joseErrors.JOSENotSupported) return 'algorithm not allowed';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'unknown signing key';
+  if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid) return 'malformed';
+  return error instanceof Error ? error.name : 'unknown';
+}
+
+/**
+ * Entra ID bearer tokens: RS256 only, signed by a key of the tenant's JWKS, issued by the tenant
+ * (v1 or v2 issuer), for one of the broker's audiences, within `nbf`/`exp` give or take the skew.
+ */
+export class JwtAuthenticator implements Authenticator {
+  constructor(
+    private readonly settings: Pick<AuthSettings, 'issuers' | 'audiences'>,
+    private readonly keys: JwksKeyStore,
+    private readonly clockSkewMs: number,
+    private readonly now: () => Date,
+  ) {}
+
+  async authenticate(request: HttpRequest, log: Logger): Promise<Caller> {
+    const header = request.headers.get('authorization');
+    if (header === null) throw new UnauthorizedError({ internal: 'no bearer token' });
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined) throw new UnauthorizedError({ tokenPresented: true, internal: 'malformed' });
+    let claims: Record<string, unknown>;
+    try {
+      const verified = await jwtVerify(
+        token,
+        async (protectedHeader) => {
+          const key = protectedHeader.kid === undefined ? undefined : await this.keys.key(protectedHeader.kid, log);
+          if (key === undefined) throw new joseErrors.JWKSNoMatchingKey();
+          return key;
+        },
+        {
+          algorithms: ['RS256'],
+          issuer: this.settings.issuers,
+          audience: this.settings.audiences,
+          clockTolerance: Math.round(this.clockSkewMs / 1000),
+          requiredClaims: ['exp', 'iat'],
+          currentDate: this.now(),
+        },
+      );
+      claims = verified.payload;
+    } catch (error) {
+      throw new UnauthorizedError({ tokenPresented: true, internal: refusalReason(error) });
+    }
+    const caller = callerFromClaims(claims);
+    if (!caller) throw new UnauthorizedError({ tokenPresented: true, internal: 'no oid or sub claim' });
+    return caller;
+  }
+}
+
+const principalSchemaClaims = (value: unknown): { typ: string; val: string }[] =>
+  Array.isArray(value)
+    ? value.filter(
+        (claim): claim is { typ: string; val: string } => typeof claim?.typ === 'string' && typeof claim?.val === 'string',
+      )
+    : [];
+
+const CLAIM_ALIASES: Record<string, string> = {
+  'http://schemas.microsoft.com/identity/claims/objectidentifier': 'oid',
+  'http://schemas.microsoft.com/identity/claims/tenantid': 'tid',
+};
+
+/**
+ * App Service Authentication ("Easy Auth") has validated the token and passes the principal in
+ * `x-ms-client-principal`. Only used when configured: App Service strips a caller's own copy of
+ * that header only when Easy Auth is on, so otherwise it would be a forgery.
+ */
+export class EasyAuthAuthenticator implements Authenticator {
+  async authenticate(request: HttpRequest): Promise<Caller> {
+    const encoded = request.headers.get('x-ms-client-principal');
+    if (encoded === null) throw new UnauthorizedError({ internal: 'no Easy Auth principal' });
+    let principal: { claims?: unknown; role_typ?: unknown };
+    try {
+      principal = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+    } catch {
+      throw new UnauthorizedError({ tokenPresented: true, internal: 'unreadable Easy Auth principal' });
+    }
+    const roleType = typeof principal.role_typ === 'string' ? principal.role_typ : 'roles';
+    const claims: Record<string, unknown> = { roles: [] as string[] };
+    for (const { typ, val } of principalSchemaClaims(principal.claims)) {
+      if (typ === roleType || typ === 'roles') (claims.roles as string[]).push(val);
+      else claims[CLAIM_ALIASES[typ] ?? typ] ??= val;
+    }
+    const caller = callerFromClaims(claims);
+    if (!caller) throw new UnauthorizedError({ tokenPresented: true, internal: 'Easy Auth principal without oid' });
+    return caller;
+  }
+}
