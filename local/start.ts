@@ -1,13 +1,51 @@
 import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { functionFilesFromPackageMain, formatFunctionList, loadFunctionApp, readRoutePrefix, startLocalHost } from './host';
+import { MAX_TOKEN_LIFETIME_SECONDS, type TokenArgs } from './emulators/issuer/tokenArgs';
 import { LOCAL_SAMPLE, LocalEnvironment } from './localEnvironment';
 
 /**
- * `npm start`: the upstream emulators on ephemeral HTTPS ports, the broker configured for them,
- * and the compiled function app served on 127.0.0.1 by the local host. No Azure account needed.
+ * `npm start`: the upstream emulators and a local token issuer on ephemeral HTTPS ports, the
+ * broker configured for them, and the compiled function app served on 127.0.0.1 by the local
+ * host. No Azure account needed.
  */
 const PROJECT_DIR = path.resolve(__dirname, '..', '..');
 const UPSTREAM_CALLS_PATH = '/_local/upstream-calls';
+export const LOCAL_TOKEN_PATH = '/_local/token';
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/** Local-only routes: what the emulators were asked, and caller tokens for `npm run token`. */
+function localRoutes(environment: LocalEnvironment) {
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method === 'GET' && req.url === UPSTREAM_CALLS_PATH) {
+      json(res, 200, environment.upstreamCalls());
+      return true;
+    }
+    if (req.method === 'POST' && req.url === LOCAL_TOKEN_PATH) {
+      void readBody(req)
+        .then(async (text) => {
+          const args = JSON.parse(text) as TokenArgs;
+          json(res, 200, { token: await environment.callerToken(args) });
+        })
+        .catch((error: unknown) => json(res, 400, { error: { code: 'InvalidParameter', message: String(error) } }));
+      return true;
+    }
+    return false;
+  };
+}
 
 async function main(): Promise<void> {
   const port = process.env.PORT === undefined ? 7071 : Number(process.env.PORT);
@@ -19,17 +57,8 @@ async function main(): Promise<void> {
 
   const routePrefix = readRoutePrefix(path.join(PROJECT_DIR, 'host.json'));
   const registrations = loadFunctionApp(functionFilesFromPackageMain(PROJECT_DIR));
-  const host = await startLocalHost({
-    registrations,
-    port,
-    routePrefix,
-    extraRoutes: (req, res) => {
-      if (req.method !== 'GET' || req.url !== UPSTREAM_CALLS_PATH) return false;
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(environment.upstreamCalls()));
-      return true;
-    },
-  });
+  const host = await startLocalHost({ registrations, port, routePrefix, extraRoutes: localRoutes(environment) });
+  const devToken = await environment.callerToken({ lifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS });
 
   const api = `${host.url}/${routePrefix}`;
   console.log(
@@ -37,12 +66,16 @@ async function main(): Promise<void> {
       'Token broker (local host) serving:',
       ...formatFunctionList(registrations, host.url, routePrefix).map((line) => `  ${line}`),
       `  GET ${host.url}${UPSTREAM_CALLS_PATH}   (calls each emulator received)`,
+      `  POST ${host.url}${LOCAL_TOKEN_PATH}   (caller tokens for npm run token)`,
       'Emulated upstreams (HTTPS, certificate generated at start):',
       `  arm            ${environment.arm.url}`,
       `  licensespring  ${environment.licenseSpring.url}`,
       `  keyvault       ${environment.keyVault.url}`,
+      `  issuer         ${environment.issuer.url} (tenant ${environment.brokerSettings().BROKER_AUTH_TENANT_ID})`,
+      `A caller token with every app role (${LOCAL_SAMPLE.roles.join(', ')}), valid 24 hours:`,
+      `export TOKEN=${devToken}`,
       'Try:',
-      `  curl -s -X POST ${api}/apim/${LOCAL_SAMPLE.serviceAlias}/gateways/${LOCAL_SAMPLE.gateways[0]}/token`,
+      `  curl -s -X POST -H "Authorization: Bearer $TOKEN" ${api}/apim/${LOCAL_SAMPLE.serviceAlias}/gateways/${LOCAL_SAMPLE.gateways[0]}/token`,
       `Ready on ${host.url}`,
     ].join('\n'),
   );
