@@ -5,6 +5,9 @@ const valid = {
   BROKER_APIM_SERVICES: JSON.stringify({ apimService1: SERVICE_ID }),
   BROKER_LICENSESPRING_API_KEY: 'api-key',
   BROKER_LICENSESPRING_SHARED_KEY: 'shared-key',
+  BROKER_AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  BROKER_AUTH_AUDIENCES: 'api://token-broker, 3f2c9d0e-0000-4000-8000-000000000001',
+  BROKER_AUDIT_HMAC_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
 function problems(env: NodeJS.ProcessEnv): string[] {
@@ -41,6 +44,19 @@ describe('configuration', () => {
     expect(config.services.get('apimservice1')?.serviceName).toBe('apimService1');
   });
 
+  it("derives the tenant's v1 and v2 issuers, JWKS and default roles", () => {
+    const { auth } = loadConfig(valid);
+    expect(auth.issuers).toEqual([
+      'https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/',
+      'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0',
+    ]);
+    expect(auth.jwksUrl).toBe('https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/discovery/v2.0/keys');
+    expect(auth.audiences).toEqual(['api://token-broker', '3f2c9d0e-0000-4000-8000-000000000001']);
+    expect(auth.mode).toBe('jwt');
+    expect(auth.roles.gatewayToken).toEqual(['Broker.GatewayToken']);
+    expect(loadConfig(valid).mintLimitPerMinute).toBe(6);
+  });
+
   it('derives the token scope from a sovereign-cloud ARM endpoint', () => {
     const config = loadConfig({ ...valid, BROKER_ARM_ENDPOINT: 'https://management.usgovcloudapi.net/' });
     expect(config.arm.scope).toBe('https://management.usgovcloudapi.net/.default');
@@ -52,6 +68,9 @@ describe('configuration', () => {
       expect.stringMatching(/^BROKER_APIM_SERVICES is required/),
       expect.stringMatching(/^BROKER_LICENSESPRING_API_KEY is required/),
       expect.stringMatching(/^BROKER_LICENSESPRING_SHARED_KEY is required/),
+      expect.stringMatching(/^BROKER_AUTH_TENANT_ID is required/),
+      expect.stringMatching(/^BROKER_AUTH_AUDIENCES is required/),
+      expect.stringMatching(/^BROKER_AUDIT_HMAC_KEY is required/),
     ]);
   });
 
@@ -75,6 +94,15 @@ describe('configuration', () => {
     ['BROKER_STORED_TOKEN_FORMAT', 'pem'],
     ['BROKER_GATEWAY_MIN_VALIDITY', 'P31D'],
     ['BROKER_AUTHORIZATION_SERVER_CACHE_TTL', 'soon'],
+    ['BROKER_AUTH_TENANT_ID', 'contoso.onmicrosoft.com'],
+    ['BROKER_AUTH_AUDIENCES', ' , '],
+    ['BROKER_AUTH_MODE', 'anonymous'],
+    ['BROKER_AUTH_AUTHORITY', 'http://login.microsoftonline.com'],
+    ['BROKER_ROLES_GATEWAY_TOKEN', 'has space'],
+    ['BROKER_ROLE_SCOPES', '{"Broker.GatewayToken": {"gateway": ["gw1"]}}'],
+    ['BROKER_MINT_LIMIT_PER_MINUTE', '0'],
+    ['BROKER_AUDIT_HMAC_KEY', 'c2hvcnQ='],
+    ['BROKER_LOCAL_ISSUER_URL', 'http://127.0.0.1:1234'],
   ])('names %s when it is %j', (name, value) => {
     const listed = problems({ ...valid, [name]: value });
     expect(listed).toHaveLength(1);
@@ -89,10 +117,17 @@ describe('configuration', () => {
   });
 
   it('refuses the local CA and local credential in Azure, and requires the LicenseSpring public key there', () => {
-    const listed = problems({ ...valid, WEBSITE_INSTANCE_ID: 'abc', BROKER_LOCAL_CA_CERT: 'pem', BROKER_LOCAL_BEARER_TOKEN: 't' });
+    const listed = problems({
+      ...valid,
+      WEBSITE_INSTANCE_ID: 'abc',
+      BROKER_LOCAL_CA_CERT: 'pem',
+      BROKER_LOCAL_BEARER_TOKEN: 't',
+      BROKER_LOCAL_ISSUER_URL: 'https://127.0.0.1:1234',
+    });
     expect(listed).toEqual([
       expect.stringMatching(/^BROKER_LOCAL_CA_CERT is for local runs/),
       expect.stringMatching(/^BROKER_LOCAL_BEARER_TOKEN is for local runs/),
+      expect.stringMatching(/^BROKER_LOCAL_ISSUER_URL is for local runs/),
       expect.stringMatching(/^BROKER_LICENSESPRING_PUBLIC_KEY is required in Azure/),
       expect.stringMatching(/^BROKER_KEY_VAULT_URL is required in Azure/),
     ]);
