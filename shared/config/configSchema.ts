@@ -49,27 +49,31 @@ const httpsUrl = (fallback: string) =>
     .transform((value) => value ?? fallback)
     .pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((value) => value.replace(/\/+$/, '')));
 
+const isoDuration = z.string().transform((value, ctx) => {
+  const ms = parseIsoDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `'${value}' is not an ISO 8601 duration such as PT60S or P20D` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 const duration = (fallback: string) =>
   setting()
     .transform((value) => value ?? fallback)
-    .transform((value, ctx) => {
-      const ms = parseIsoDuration(value);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `'${value}' is not an ISO 8601 duration such as PT60S or P20D` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+    .pipe(isoDuration);
 
-const optionalDuration = () =>
-  setting().transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const ms = parseIsoDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `'${value}' is not an ISO 8601 duration such as PT60S or P20D` });
+const optionalDuration = () => setting().pipe(isoDuration.optional());
+
+/** JSON text, or one issue saying what shape it must have. */
+const jsonText = (shape: string) =>
+  z.string().transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be ${shape}` });
       return z.NEVER;
     }
-    return ms;
   });
 
 const integer = (fallback: number, min: number, max: number) =>
@@ -91,38 +95,26 @@ const list = (fallback?: string) =>
 const roleList = (fallback: string) =>
   list(fallback).pipe(z.array(z.string().regex(APP_ROLE, 'must list app role values (letters, digits, . _ : -)')).min(1, 'must name at least one app role'));
 
+const ROLE_SCOPES_SHAPE = 'a JSON object: {"<role>": {"services": [...], "gateways": [...]}}';
+
 /** Per-role limits on what a caller holding that role may ask for; absent: no limit. */
-const roleScopes = setting().transform((text, ctx) => {
-  if (text === undefined) return new Map<string, { services?: string[]; gateways?: string[] }>();
-  const scopeSchema = z.record(
-    z.string().regex(APP_ROLE),
-    z.strictObject({ services: z.array(z.string().min(1)).min(1).optional(), gateways: z.array(z.string().min(1)).min(1).optional() }),
-  );
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON object: {"<role>": {"services": [...], "gateways": [...]}}' });
-    return z.NEVER;
-  }
-  const result = scopeSchema.safeParse(parsed);
-  if (!result.success) {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON object: {"<role>": {"services": [...], "gateways": [...]}}' });
-    return z.NEVER;
-  }
-  return new Map(Object.entries(result.data));
-});
+const roleScopes = setting().pipe(
+  jsonText(ROLE_SCOPES_SHAPE)
+    .pipe(
+      z.record(
+        z.string().regex(APP_ROLE),
+        z.strictObject({ services: z.array(z.string().min(1)).min(1).optional(), gateways: z.array(z.string().min(1)).min(1).optional() }),
+        { error: `must be ${ROLE_SCOPES_SHAPE}` },
+      ),
+    )
+    .optional()
+    .transform((scopes) => new Map(Object.entries(scopes ?? {}))),
+);
 
 const apimServices = z
   .string({ error: 'is required: a JSON object mapping each service alias to its API Management resource ID' })
-  .transform((text, ctx) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of alias to resource ID' });
-      return z.NEVER;
-    }
+  .pipe(jsonText('a JSON object of alias to resource ID'))
+  .transform((parsed, ctx) => {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
       ctx.addIssue({ code: 'custom', message: 'must be a non-empty JSON object of alias to resource ID' });
       return z.NEVER;

@@ -20,3 +20,27 @@ export async function startBrokerEnvironment(
   Object.assign(process.env, environment.brokerSettings(), FAST_UPSTREAM_SETTINGS, settings);
   return environment;
 }
+
+export interface BrokerSuite {
+  env: LocalEnvironment;
+  /** `Bearer <token>` of a caller holding every app role. */
+  authorization: string;
+}
+
+/**
+ * A test file's emulators and broker settings: started before its tests, faults and call counts
+ * cleared before each test, stopped after the file.
+ */
+export function useBrokerEnvironment(options: LocalEnvironmentOptions = {}, settings: Record<string, string> = {}): BrokerSuite {
+  const suite = {} as BrokerSuite;
+  beforeAll(async () => {
+    suite.env = await startBrokerEnvironment(options, settings);
+    suite.authorization = `Bearer ${await suite.env.callerToken()}`;
+  });
+  afterAll(() => suite.env?.stop());
+  beforeEach(() => {
+    suite.env.clearFaults();
+    suite.env.resetCalls();
+  });
+  return suite;
+}

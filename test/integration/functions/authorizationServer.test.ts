@@ -1,26 +1,14 @@
 import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementGetAuthorizationServer.json';
 import { authorizationServerHandler } from '../../../functions/authorizationServer';
 import type * as AuthorizationServerFunction from '../../../functions/authorizationServer';
-import type { LocalEnvironment } from '../../../local/localEnvironment';
-import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { useBrokerEnvironment } from '../../support/brokerEnvironment';
 import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';
 
-let env: LocalEnvironment;
-let authorization: string;
-
-beforeAll(async () => {
-  env = await startBrokerEnvironment();
-  authorization = `Bearer ${await env.callerToken()}`;
-});
-afterAll(() => env.stop());
-beforeEach(() => {
-  env.arm.clearFaults();
-  env.resetCalls();
-});
+const suite = useBrokerEnvironment();
 
 const get = (authsid = 'newauthServer2', headers: Record<string, string> = {}) =>
-  invokeHandler(authorizationServerHandler, { params: { service: 'apimService1', authsid }, headers: { authorization, ...headers } });
+  invokeHandler(authorizationServerHandler, { params: { service: 'apimService1', authsid }, headers: { authorization: suite.authorization, ...headers } });
 
 describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
   it('returns the official example without its secrets, with the ETag passed through', async () => {
@@ -40,7 +28,7 @@ describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
     expect(second.status).toBe(304);
     expect(second.json).toBeUndefined();
     expect(second.headers.etag).toBe(first.headers.etag);
-    expect(env.arm.calls().AuthorizationServer_Get).toBeLessThanOrEqual(1);
+    expect(suite.env.arm.calls().AuthorizationServer_Get).toBeLessThanOrEqual(1);
   });
 
   it('maps an upstream 404 to NotFound naming the authorization server', async () => {
@@ -50,9 +38,9 @@ describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
   });
 
   it('names only the missing read permission when ARM refuses', async () => {
-    env.arm.inject(
+    suite.env.arm.inject(
       'AuthorizationServer_Get',
-      env.arm.authorizationFailedFault('AuthorizationServer_Get', '11111111-2222-3333-4444-555555555555', {
+      suite.env.arm.authorizationFailedFault('AuthorizationServer_Get', '11111111-2222-3333-4444-555555555555', {
         service: 'apimService1',
         resourceName: 'newauthServer2',
       }),
@@ -60,7 +48,7 @@ describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
     const fresh = freshInstance(() => require('../../../functions/authorizationServer') as typeof AuthorizationServerFunction);
     const result = await invokeHandler(fresh.authorizationServerHandler, {
       params: { service: 'apimService1', authsid: 'newauthServer2' },
-      headers: { authorization },
+      headers: { authorization: suite.authorization },
     });
     expect(result.status).toBe(502);
     expect(result.json.error.message).toMatch(/^The broker's identity lacks the permission 'Microsoft\.ApiManagement\/service\/authorizationServers\/read'\./);

@@ -1,20 +1,8 @@
 import { gatewayTokenHandler } from '../../../functions/gatewayToken';
-import type { LocalEnvironment } from '../../../local/localEnvironment';
-import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { useBrokerEnvironment } from '../../support/brokerEnvironment';
 import { invokeHandler } from '../../support/invokeHandler';
 
-let env: LocalEnvironment;
-let authorization: string;
-
-beforeAll(async () => {
-  env = await startBrokerEnvironment();
-  authorization = `Bearer ${await env.callerToken()}`;
-});
-afterAll(() => env.stop());
-beforeEach(() => {
-  env.arm.clearFaults();
-  env.resetCalls();
-});
+const suite = useBrokerEnvironment();
 
 const SCOPE = '/subscriptions/00000000-0000-0000-0000-000000000000';
 
@@ -25,7 +13,7 @@ function mint(body: unknown = freshExpiry(), params: Record<string, string> = { 
   return invokeHandler(gatewayTokenHandler, {
     method: 'POST',
     params,
-    headers: { authorization, 'content-type': 'application/json', 'x-request-id': 'req-gw-1' },
+    headers: { authorization: suite.authorization, 'content-type': 'application/json', 'x-request-id': 'req-gw-1' },
     body: JSON.stringify(body),
   });
 }
@@ -45,13 +33,13 @@ describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
     const maximum = 30 * 86_400_000 - 60_000;
     expect(Date.parse(expiresOn)).toBeLessThanOrEqual(Date.now() + maximum);
     expect(Date.parse(expiresOn)).toBeGreaterThan(before + maximum - 1000);
-    expect(env.arm.isTokenValid('apimService1', 'gw2', value)).toBe(true);
-    expect(env.arm.calls().Gateway_GenerateToken).toBe(1);
+    expect(suite.env.arm.isTokenValid('apimService1', 'gw2', value)).toBe(true);
+    expect(suite.env.arm.calls().Gateway_GenerateToken).toBe(1);
 
     const again = await mint({}, { service: 'apimService1', gatewayId: 'gw2' });
     expect(again.headers['x-cache']).toBe('hit');
     expect(again.json).toEqual(result.json);
-    expect(env.arm.calls().Gateway_GenerateToken).toBe(1);
+    expect(suite.env.arm.calls().Gateway_GenerateToken).toBe(1);
   });
 
   it('sends the asked expiry cut to whole seconds and the chosen key', async () => {
@@ -61,50 +49,50 @@ describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
     expect(result.status).toBe(200);
     expect(result.json.keyType).toBe('secondary');
     expect(result.json.expiresOn).toBe(`${asked.slice(0, 19)}Z`);
-    expect(env.arm.isTokenValid('apimService1', 'gw1', result.json.value)).toBe(true);
+    expect(suite.env.arm.isTokenValid('apimService1', 'gw1', result.json.value)).toBe(true);
   });
 
   it('retries a 429 with a short Retry-After and succeeds', async () => {
-    env.arm.inject('Gateway_GenerateToken', { status: 429, retryAfterSeconds: 0 });
+    suite.env.arm.inject('Gateway_GenerateToken', { status: 429, retryAfterSeconds: 0 });
     const result = await mint();
     expect(result.status).toBe(200);
-    expect(env.arm.calls().Gateway_GenerateToken).toBe(2);
+    expect(suite.env.arm.calls().Gateway_GenerateToken).toBe(2);
   });
 
   it('answers 503 UpstreamThrottled with the upstream Retry-After when it exceeds the budget', async () => {
-    env.arm.inject('Gateway_GenerateToken', { status: 429, retryAfterSeconds: 30 });
+    suite.env.arm.inject('Gateway_GenerateToken', { status: 429, retryAfterSeconds: 30 });
     const result = await mint();
     expect(result.status).toBe(503);
     expect(result.headers['retry-after']).toBe('30');
     expect(result.json.error.code).toBe('UpstreamThrottled');
     expect(result.json.error.message).toContain('req-gw-1');
-    expect(env.arm.calls().Gateway_GenerateToken).toBe(1);
+    expect(suite.env.arm.calls().Gateway_GenerateToken).toBe(1);
   });
 
   it('retries a 503 and succeeds', async () => {
-    env.arm.inject('Gateway_GenerateToken', { status: 503, times: 2 });
+    suite.env.arm.inject('Gateway_GenerateToken', { status: 503, times: 2 });
     const result = await mint();
     expect(result.status).toBe(200);
-    expect(env.arm.calls().Gateway_GenerateToken).toBe(3);
+    expect(suite.env.arm.calls().Gateway_GenerateToken).toBe(3);
   });
 
   it('gives up after three attempts of 5xx with 502 UpstreamError', async () => {
-    env.arm.inject('Gateway_GenerateToken', { status: 500, times: 5 });
+    suite.env.arm.inject('Gateway_GenerateToken', { status: 500, times: 5 });
     const result = await mint();
     expect(result.status).toBe(502);
     expect(result.json.error.code).toBe('UpstreamError');
-    expect(env.arm.calls().Gateway_GenerateToken).toBe(3);
+    expect(suite.env.arm.calls().Gateway_GenerateToken).toBe(3);
   });
 
   it('answers 504 UpstreamTimeout when the upstream does not answer in time', async () => {
-    env.arm.inject('Gateway_GenerateToken', { delayMs: 1500, times: 3 });
+    suite.env.arm.inject('Gateway_GenerateToken', { delayMs: 1500, times: 3 });
     const result = await mint();
     expect(result.status).toBe(504);
     expect(result.json.error).toEqual({ code: 'UpstreamTimeout', message: expect.stringContaining('req-gw-1') });
   });
 
   it('answers 502 UpstreamError for a malformed upstream body, with nothing of it in the response', async () => {
-    env.arm.inject('Gateway_GenerateToken', { malformedBody: true });
+    suite.env.arm.inject('Gateway_GenerateToken', { malformedBody: true });
     const result = await mint();
     expect(result.status).toBe(502);
     expect(result.json.error).toEqual({
@@ -115,9 +103,9 @@ describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
   });
 
   it('maps ARM AuthorizationFailed to 502 UpstreamForbidden naming only the missing action', async () => {
-    env.arm.inject(
+    suite.env.arm.inject(
       'Gateway_GenerateToken',
-      env.arm.authorizationFailedFault('Gateway_GenerateToken', '11111111-2222-3333-4444-555555555555', {
+      suite.env.arm.authorizationFailedFault('Gateway_GenerateToken', '11111111-2222-3333-4444-555555555555', {
         service: 'apimService1',
         resourceName: 'gw1',
       }),
@@ -140,7 +128,7 @@ describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
     const result = await mint(freshExpiry(), { service: 'otherService', gatewayId: 'gw1' });
     expect(result.status).toBe(404);
     expect(result.json.error.code).toBe('UnknownService');
-    expect(env.arm.calls().Gateway_GenerateToken).toBe(0);
+    expect(suite.env.arm.calls().Gateway_GenerateToken).toBe(0);
   });
 
   it('logs no token value', async () => {

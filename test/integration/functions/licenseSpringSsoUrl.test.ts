@@ -1,23 +1,11 @@
 import { licenseSpringSsoUrlHandler } from '../../../functions/licenseSpringSsoUrl';
-import type { LocalEnvironment } from '../../../local/localEnvironment';
-import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { useBrokerEnvironment } from '../../support/brokerEnvironment';
 import { invokeHandler } from '../../support/invokeHandler';
 
-let env: LocalEnvironment;
-let authorization: string;
-
-beforeAll(async () => {
-  env = await startBrokerEnvironment();
-  authorization = `Bearer ${await env.callerToken()}`;
-});
-afterAll(() => env.stop());
-beforeEach(() => {
-  env.licenseSpring.clearFaults();
-  env.resetCalls();
-});
+const suite = useBrokerEnvironment();
 
 const ssoUrl = (query: string) =>
-  invokeHandler(licenseSpringSsoUrlHandler, { path: `/api/licensespring/sso-url?${query}`, headers: { authorization, 'x-request-id': 'ls-1' } });
+  invokeHandler(licenseSpringSsoUrlHandler, { path: `/api/licensespring/sso-url?${query}`, headers: { authorization: suite.authorization, 'x-request-id': 'ls-1' } });
 
 describe('GET /api/licensespring/sso-url', () => {
   it('returns a signed, verified SSO URL for the code flow by default', async () => {
@@ -26,7 +14,7 @@ describe('GET /api/licensespring/sso-url', () => {
     expect(result.headers['cache-control']).toBe('no-store');
     expect(new URL(result.json.url).searchParams.get('response_type')).toBe('code');
     expect(Object.keys(result.json).sort()).toEqual(['alternate_urls', 'openid_configuration', 'url']);
-    expect(env.licenseSpring.calls().SsoUrl).toBe(1);
+    expect(suite.env.licenseSpring.calls().SsoUrl).toBe(1);
   });
 
   it('asks for the token flow when told to', async () => {
@@ -41,7 +29,7 @@ describe('GET /api/licensespring/sso-url', () => {
   });
 
   it('refuses an answer whose LicenseSignature does not verify, with 502', async () => {
-    env.licenseSpring.tamperNextSignature('corrupt');
+    suite.env.licenseSpring.tamperNextSignature('corrupt');
     const result = await ssoUrl('product=demo&customer_account_code=acme');
     expect(result.status).toBe(502);
     expect(result.json.error.code).toBe('UpstreamError');
@@ -50,23 +38,23 @@ describe('GET /api/licensespring/sso-url', () => {
   });
 
   it('refuses an answer without LicenseSignature, with 502', async () => {
-    env.licenseSpring.tamperNextSignature('omit');
+    suite.env.licenseSpring.tamperNextSignature('omit');
     const result = await ssoUrl('product=demo&customer_account_code=acme');
     expect(result.status).toBe(502);
     expect(result.logs.join('\n')).toContain('missing LicenseSignature');
   });
 
   it('retries a LicenseSpring 503 and succeeds', async () => {
-    env.licenseSpring.inject('SsoUrl', { status: 503 });
+    suite.env.licenseSpring.inject('SsoUrl', { status: 503 });
     const result = await ssoUrl('product=demo&customer_account_code=acme');
     expect(result.status).toBe(200);
-    expect(env.licenseSpring.calls().SsoUrl).toBe(2);
+    expect(suite.env.licenseSpring.calls().SsoUrl).toBe(2);
   });
 
   it('logs neither the shared key nor the signature', async () => {
     const result = await ssoUrl('product=demo&customer_account_code=acme');
     const logs = result.logs.join('\n');
-    expect(logs).not.toContain(env.licenseSpring.sharedKey);
+    expect(logs).not.toContain(suite.env.licenseSpring.sharedKey);
     expect(logs).not.toContain('signature=');
   });
 });

@@ -1,23 +1,11 @@
 import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementServiceGetSsoToken.json';
 import type * as SsoTokenFunction from '../../../functions/ssoToken';
-import type { LocalEnvironment } from '../../../local/localEnvironment';
-import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { useBrokerEnvironment } from '../../support/brokerEnvironment';
 import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';
 
-let env: LocalEnvironment;
-let authorization: string;
-
-beforeAll(async () => {
-  // Memory-only cache: a fresh instance then always reaches the upstream (the cache has its own tests).
-  env = await startBrokerEnvironment({ arm: { officialExamples: true } }, { BROKER_KEY_VAULT_URL: '' });
-  authorization = `Bearer ${await env.callerToken()}`;
-});
-afterAll(() => env.stop());
-beforeEach(() => {
-  env.arm.clearFaults();
-  env.resetCalls();
-});
+// Memory-only cache: a fresh instance then always reaches the upstream (the cache has its own tests).
+const suite = useBrokerEnvironment({ arm: { officialExamples: true } }, { BROKER_KEY_VAULT_URL: '' });
 
 /** Each call on a fresh broker instance, so each one reaches the upstream (no cached token). */
 const ssoToken = (call: { body?: string; headers?: Record<string, string> } = {}) =>
@@ -25,7 +13,7 @@ const ssoToken = (call: { body?: string; headers?: Record<string, string> } = {}
     method: 'POST',
     params: { service: 'apimService1' },
     body: call.body,
-    headers: { authorization, ...call.headers },
+    headers: { authorization: suite.authorization, ...call.headers },
   });
 
 describe('POST /api/apim/{service}/sso-token', () => {
@@ -40,7 +28,7 @@ describe('POST /api/apim/{service}/sso-token', () => {
     const expiresOn = Date.parse(result.json.expiresOn);
     expect(expiresOn).toBeLessThanOrEqual(after + 5 * 60_000);
     expect(expiresOn).toBeGreaterThan(before + 5 * 60_000 - 1000);
-    expect(env.arm.calls().ApiManagementService_GetSsoToken).toBe(1);
+    expect(suite.env.arm.calls().ApiManagementService_GetSsoToken).toBe(1);
   });
 
   it('accepts an empty JSON object and refuses any field', async () => {
@@ -49,7 +37,7 @@ describe('POST /api/apim/{service}/sso-token', () => {
     const refused = await ssoToken({ body: '{"minValidity":"PT1M"}', headers: { 'content-type': 'application/json' } });
     expect(refused.status).toBe(400);
     expect(refused.json.error).toMatchObject({ code: 'InvalidParameter', target: 'minValidity' });
-    expect(env.arm.calls().ApiManagementService_GetSsoToken).toBe(1);
+    expect(suite.env.arm.calls().ApiManagementService_GetSsoToken).toBe(1);
   });
 
   it('echoes a safe x-ms-client-request-id and replaces an unsafe one', async () => {
@@ -60,7 +48,7 @@ describe('POST /api/apim/{service}/sso-token', () => {
   });
 
   it('passes an upstream throttle on as 503 with Retry-After', async () => {
-    env.arm.inject('ApiManagementService_GetSsoToken', { status: 429, retryAfterSeconds: 120 });
+    suite.env.arm.inject('ApiManagementService_GetSsoToken', { status: 429, retryAfterSeconds: 120 });
     const result = await ssoToken();
     expect(result.status).toBe(503);
     expect(result.headers['retry-after']).toBe('120');
