@@ -28,7 +28,8 @@ interface Answer {
 /** One request, with the upstream calls it caused. */
 async function call(path: string, init: RequestInit = {}): Promise<Answer> {
   const before = await broker().upstreamCalls();
-  const response = await fetchWithin(`${broker().url}${path}`, init);
+  const headers = { authorization: broker().authorization, ...(init.headers as Record<string, string> | undefined) };
+  const response = await fetchWithin(`${broker().url}${path}`, { ...init, headers });
   const text = await response.text();
   const after = await broker().upstreamCalls();
   return { response, body: text === '' ? undefined : JSON.parse(text), calls: callsDelta(before, after) };

@@ -12,6 +12,7 @@ export const PROJECT_DIR = path.resolve(__dirname, '..', '..');
 export const START_SCRIPT = path.join(PROJECT_DIR, 'dist', 'local', 'start.js');
 
 const READY_LINE = /^Ready on (http:\/\/127\.0\.0\.1:(\d+))\s*$/m;
+const DEV_TOKEN_LINE = /^export TOKEN=(\S+)$/m;
 
 /** Settings of the developer's shell that would change what `npm start` serves; the child starts without them. */
 const INHERITED_SETTING = /^(BROKER_|PORT$|WEBSITE_INSTANCE_ID$)/;
@@ -39,6 +40,8 @@ export interface LocalBroker {
   readonly api: string;
   readonly port: number;
   readonly pid: number;
+  /** `Bearer <token>` from the start banner's `export TOKEN=` line: a caller with every app role. */
+  readonly authorization: string;
   /** Everything the child wrote so far. */
   stdout(): string;
   stderr(): string;
@@ -112,6 +115,8 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
   });
 
   const port = Number(new URL(url).port);
+  const devToken = DEV_TOKEN_LINE.exec(stdout)?.[1];
+  if (devToken === undefined) throw new Error(`The start banner has no 'export TOKEN=' line.\n${describeOutput(stdout, stderr)}`);
   const upstreamCallsText = async () => {
     const response = await fetch(`${url}/_local/upstream-calls`, { signal: AbortSignal.timeout(5_000) });
     if (response.status !== 200) throw new Error(`GET /_local/upstream-calls answered ${response.status}`);
@@ -142,6 +147,7 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
     api: `${url}/api`,
     port,
     pid: child.pid ?? -1,
+    authorization: `Bearer ${devToken}`,
     stdout: () => stdout,
     stderr: () => stderr,
     upstreamCallsText,
