@@ -28,6 +28,8 @@ export interface LocalEnvironmentOptions {
   licenseSpring?: LicenseSpringEmulatorOptions;
   keyVault?: KeyVaultEmulatorOptions;
   issuer?: LocalIssuerOptions;
+  /** Base64 key for audit fingerprints; default a random one for this run. */
+  auditKey?: string;
 }
 
 /**
@@ -36,6 +38,8 @@ export interface LocalEnvironmentOptions {
  */
 export class LocalEnvironment {
   private constructor(
+    /** This run's audit fingerprint key. */
+    readonly auditKey: string,
     readonly tls: LocalTlsMaterial,
     readonly arm: ArmEmulator,
     readonly licenseSpring: LicenseSpringEmulator,
@@ -46,6 +50,7 @@ export class LocalEnvironment {
   static async start(options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
     const tls = await createLocalTls();
     const environment = new LocalEnvironment(
+      options.auditKey ?? randomBytes(32).toString('base64'),
       tls,
       new ArmEmulator(options.arm),
       new LicenseSpringEmulator(options.licenseSpring),
@@ -55,9 +60,6 @@ export class LocalEnvironment {
     await Promise.all(environment.emulators().map((emulator) => emulator.start(tls)));
     return environment;
   }
-
-  /** This run's audit fingerprint key: random, so fingerprints mean nothing outside it. */
-  readonly auditKey = randomBytes(32).toString('base64');
 
   private emulators() {
     return [this.arm, this.licenseSpring, this.keyVault, this.issuer] as const;

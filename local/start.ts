@@ -52,7 +52,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not '${process.env.PORT}'`);
 
   const vaultStateFile = process.env.LOCAL_KEYVAULT_STATE_FILE;
-  const environment = await LocalEnvironment.start(vaultStateFile ? { keyVault: { stateFile: vaultStateFile } } : {});
+  const environment = await LocalEnvironment.start({
+    ...(vaultStateFile ? { keyVault: { stateFile: vaultStateFile } } : {}),
+    ...(process.env.BROKER_AUDIT_HMAC_KEY ? { auditKey: process.env.BROKER_AUDIT_HMAC_KEY } : {}),
+  });
   Object.assign(process.env, environment.brokerSettings());
 
   const routePrefix = readRoutePrefix(path.join(PROJECT_DIR, 'host.json'));
