@@ -26,8 +26,7 @@ export async function coldStart(rounds = 10): Promise<string[]> {
         '@azure/functions alone': () => timeProcess(['-e', requireAll(['@azure/functions'])]),
         'compiled function modules': () => timeProcess(['-e', requireAll(FUNCTION_FILES)]),
         'bare SDK require (functions + identity + keyvault-secrets)': () => timeProcess(['-e', requireAll(sdkTrio)]),
-        'first gateway-token request, in process': () =>
-          timeProcess([path.join(__dirname, 'firstGatewayToken.js')], brokerEnv),
+        'first gateway-token request, in process': () => timeProcess([path.join(__dirname, 'firstGatewayToken.js')], brokerEnv),
       },
       rounds,
     );

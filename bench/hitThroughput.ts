@@ -24,7 +24,11 @@ function run(url: string, target: Target, seconds: number): Promise<autocannon.R
  * local host and client (autocannon), alternating A B A B so that both see the same machine.
  */
 export async function hitThroughput(rounds = 2, seconds = 5): Promise<string[]> {
-  const host = spawn(process.execPath, ['dist/local/start.js'], { cwd: PROJECT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const host = spawn(process.execPath, ['dist/local/start.js'], {
+    cwd: PROJECT,
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';

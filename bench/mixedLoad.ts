@@ -25,7 +25,8 @@ export async function mixedLoad(requests = 10_000, concurrency = 50): Promise<st
         body: JSON.stringify({ keyType }),
       });
     }
-    if (slot < 17) return invoke(ssoTokenHandler, { method: 'POST', path: '/api/apim/apimService1/sso-token', params: { service: 'apimService1' } });
+    if (slot < 17)
+      return invoke(ssoTokenHandler, { method: 'POST', path: '/api/apim/apimService1/sso-token', params: { service: 'apimService1' } });
     if (slot < 19) {
       return invoke(authorizationServerHandler, {
         method: 'GET',
@@ -33,7 +34,11 @@ export async function mixedLoad(requests = 10_000, concurrency = 50): Promise<st
         params: { service: 'apimService1', authsid: 'newauthServer2' },
       });
     }
-    return invoke(licenseSpringSsoUrlHandler, { method: 'GET', path: '/api/licensespring/sso-url?product=demo&customer_account_code=acme', params: {} });
+    return invoke(licenseSpringSsoUrlHandler, {
+      method: 'GET',
+      path: '/api/licensespring/sso-url?product=demo&customer_account_code=acme',
+      params: {},
+    });
   };
   try {
     let next = 0;

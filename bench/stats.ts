@@ -71,7 +71,10 @@ export function timeUntil(
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const poll = setInterval(() => {
-      void Promise.resolve(ready(output)).then((ok) => ok && finish(undefined, performance.now() - started), () => undefined);
+      void Promise.resolve(ready(output)).then(
+        (ok) => ok && finish(undefined, performance.now() - started),
+        () => undefined,
+      );
     }, 5);
   });
 }

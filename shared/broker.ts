@@ -72,7 +72,9 @@ function accessControl(config: BrokerConfig, runtime: BrokerRuntime, pipeline: (
   });
   return {
     authenticator:
-      auth.mode === 'easyauth' ? new EasyAuthAuthenticator() : new JwtAuthenticator(auth, keys, config.policy.clockSkewMs, runtime.clock.now),
+      auth.mode === 'easyauth'
+        ? new EasyAuthAuthenticator()
+        : new JwtAuthenticator(auth, keys, config.policy.clockSkewMs, runtime.clock.now),
     authorizer: new Authorizer(auth),
     mintLimiter: new MintRateLimiter(config.mintLimitPerMinute, runtime.clock),
     audit: new AuditLog(config.auditKey),

@@ -55,8 +55,6 @@ export function formatFunctionList(registrations: Registrations, url: string, ro
     const methods = registration.methods.length > 0 ? registration.methods.join(',') : '*';
     return `${methods} ${url}/${prefixRouteTemplate(routePrefix, registration.template).text}`;
   });
-  const timerLines = registrations.timers.map(
-    (registration) => `TIMER ${registration.schedule.expression} ${registration.functionName}`,
-  );
+  const timerLines = registrations.timers.map((registration) => `TIMER ${registration.schedule.expression} ${registration.functionName}`);
   return [...httpLines, ...timerLines];
 }

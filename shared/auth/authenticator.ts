@@ -70,9 +70,7 @@ export class JwtAuthenticator implements Authenticator {
 
 const principalSchemaClaims = (value: unknown): { typ: string; val: string }[] =>
   Array.isArray(value)
-    ? value.filter(
-        (claim): claim is { typ: string; val: string } => typeof claim?.typ === 'string' && typeof claim?.val === 'string',
-      )
+    ? value.filter((claim): claim is { typ: string; val: string } => typeof claim?.typ === 'string' && typeof claim?.val === 'string')
     : [];
 
 const CLAIM_ALIASES: Record<string, string> = {

@@ -31,7 +31,8 @@ export class Authorizer {
       return includes(scope?.services, target.service) && includes(scope?.gateways, target.gatewayId);
     });
     if (!covered) {
-      const what = target.gatewayId === undefined ? `service '${target.service}'` : `gateway '${target.gatewayId}' of service '${target.service}'`;
+      const what =
+        target.gatewayId === undefined ? `service '${target.service}'` : `gateway '${target.gatewayId}' of service '${target.service}'`;
       throw ForbiddenError.outOfScope(what);
     }
   }

@@ -47,7 +47,8 @@ export class KeyVaultTokenStore implements TokenStore {
   }
 
   async write(identity: TokenIdentity, token: CachedToken): Promise<void> {
-    const stored = identity.kind === 'gateway' && this.options.format === 'gateway-key' ? `${GATEWAY_KEY_PREFIX}${token.value}` : token.value;
+    const stored =
+      identity.kind === 'gateway' && this.options.format === 'gateway-key' ? `${GATEWAY_KEY_PREFIX}${token.value}` : token.value;
     await this.client.setSecret(secretName(identity), stored, {
       expiresOn: token.expiresOn,
       contentType: contentType(identity, this.options.format),

@@ -44,12 +44,7 @@ export class TokenCache {
   }
 
   /** A token with at least `minValidityMs` plus the skew margin left: cached if there is one, else minted. */
-  async getOrMint(
-    identity: TokenIdentity,
-    minValidityMs: number,
-    mint: () => Promise<CachedToken>,
-    log: Logger,
-  ): Promise<CacheResult> {
+  async getOrMint(identity: TokenIdentity, minValidityMs: number, mint: () => Promise<CachedToken>, log: Logger): Promise<CacheResult> {
     const key = identityKey(identity);
     const remembered = this.memory.get(key);
     if (remembered && this.isFresh(remembered, minValidityMs)) return { token: remembered, cache: 'hit' };

@@ -4,8 +4,7 @@ import type { KeyType } from '../upstreams/arm/apimClient';
 
 /** Everything that changes a token's value: two requests share a cached token only when all match. */
 export type TokenIdentity =
-  | { kind: 'gateway'; service: ApimService; gatewayId: string; keyType: KeyType }
-  | { kind: 'sso'; service: ApimService };
+  { kind: 'gateway'; service: ApimService; gatewayId: string; keyType: KeyType } | { kind: 'sso'; service: ApimService };
 
 export function gatewayIdentity(service: ApimService, gatewayId: string, keyType: KeyType): TokenIdentity {
   return { kind: 'gateway', service, gatewayId, keyType };
@@ -27,7 +26,13 @@ export function identityKey(identity: TokenIdentity): string {
 
 /** Key Vault allows `^[0-9a-zA-Z-]{1,127}$`, compared without case. */
 function readable(text: string, max: number): string {
-  return text.replace(/[^0-9a-zA-Z]+/g, '-').replace(/^-+|-+$/g, '').slice(0, max).replace(/-+$/, '') || 'x';
+  return (
+    text
+      .replace(/[^0-9a-zA-Z]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, max)
+      .replace(/-+$/, '') || 'x'
+  );
 }
 
 /**

@@ -17,7 +17,6 @@ const DEFAULT_ROLES: Record<Operation, string> = {
   rotate: 'Broker.Rotate',
 };
 
-
 /**
  * Problems that only the raw environment can show, so they are reported even when other
  * settings fail to parse: local-only settings in Azure, and Azure's required hardening.
@@ -90,10 +89,17 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const APP_ROLE = /^[A-Za-z0-9._:-]{1,120}$/;
 
 const list = (fallback?: string) =>
-  setting().transform((value) => (value ?? fallback ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+  setting().transform((value) =>
+    (value ?? fallback ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
 
 const roleList = (fallback: string) =>
-  list(fallback).pipe(z.array(z.string().regex(APP_ROLE, 'must list app role values (letters, digits, . _ : -)')).min(1, 'must name at least one app role'));
+  list(fallback).pipe(
+    z.array(z.string().regex(APP_ROLE, 'must list app role values (letters, digits, . _ : -)')).min(1, 'must name at least one app role'),
+  );
 
 const ROLE_SCOPES_SHAPE = 'a JSON object: {"<role>": {"services": [...], "gateways": [...]}}';
 
@@ -166,7 +172,9 @@ export const environmentSchema = z
     BROKER_AUTH_MODE: setting()
       .transform((value) => value ?? 'jwt')
       .pipe(z.enum(['jwt', 'easyauth'], { error: "must be 'jwt' or 'easyauth'" })),
-    BROKER_AUTH_TENANT_ID: z.string({ error: "is required: the Entra tenant (directory) ID callers' tokens come from" }).regex(GUID, 'must be a tenant GUID'),
+    BROKER_AUTH_TENANT_ID: z
+      .string({ error: "is required: the Entra tenant (directory) ID callers' tokens come from" })
+      .regex(GUID, 'must be a tenant GUID'),
     BROKER_AUTH_AUDIENCES: list().pipe(
       z.array(z.string()).min(1, "is required: the broker's application ID URI and/or client ID, comma-separated"),
     ),
@@ -196,7 +204,10 @@ export const environmentSchema = z
 
     if (skewMs > 2 * durations.MINUTE) problem('BROKER_CLOCK_SKEW', 'must be at most PT2M');
     if (maxLifetimeMs > ceilingMs || maxLifetimeMs <= 0) {
-      problem('BROKER_GATEWAY_TOKEN_MAX_LIFETIME', `must be positive and at most ${formatIsoDuration(ceilingMs)} (30 days minus the clock skew)`);
+      problem(
+        'BROKER_GATEWAY_TOKEN_MAX_LIFETIME',
+        `must be positive and at most ${formatIsoDuration(ceilingMs)} (30 days minus the clock skew)`,
+      );
     }
     if (defaultLifetimeMs > maxLifetimeMs || defaultLifetimeMs <= 0) {
       problem('BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME', 'must be positive and at most the maximum lifetime');

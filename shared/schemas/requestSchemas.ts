@@ -31,7 +31,10 @@ export const gatewayTokenBodySchema = z.strictObject({
   keyType: z.enum(['primary', 'secondary'], { error: "must be 'primary' or 'secondary'" }).default('primary'),
   expiry: z
     .string({ error: 'must be a string' })
-    .refine((value) => parseIsoDateTime(value) !== undefined, 'must be an ISO 8601 date-time with Z or an offset, e.g. 2026-12-01T00:00:00Z')
+    .refine(
+      (value) => parseIsoDateTime(value) !== undefined,
+      'must be an ISO 8601 date-time with Z or an offset, e.g. 2026-12-01T00:00:00Z',
+    )
     .optional(),
   minValidity: z
     .string({ error: 'must be a string' })

@@ -41,7 +41,13 @@ describe('audit over a full local run (every log line of the local host)', () =>
     const devToken = broker().authorization.slice('Bearer '.length);
     const ssoOnly = await callerToken(['Broker.SsoToken']);
     const issued: { requestId: string; secret: string }[] = [];
-    const expectIssued = async (requestId: string, path: string, secretOf: (body: Record<string, unknown>) => unknown, method = 'POST', body?: unknown) => {
+    const expectIssued = async (
+      requestId: string,
+      path: string,
+      secretOf: (body: Record<string, unknown>) => unknown,
+      method = 'POST',
+      body?: unknown,
+    ) => {
       const answer = await send(path, { method, token: devToken, requestId, body });
       expect(answer.status).toBe(200);
       issued.push({ requestId, secret: String(secretOf(answer.body)) });
@@ -56,13 +62,20 @@ describe('audit over a full local run (every log line of the local host)', () =>
     await expectIssued('audit-sso', '/apim/apimService1/sso-token', (b) => b.redirectUri);
     await expectIssued('audit-ls', '/licensespring/sso-url?product=demo&customer_account_code=acme', (b) => b.url, 'GET');
     expect((await send('/apim/apimService1/gateways/gw1/token', { method: 'POST', requestId: 'audit-no-token' })).status).toBe(401);
-    expect((await send('/apim/apimService1/gateways/gw1/token', { method: 'POST', token: ssoOnly, requestId: 'audit-wrong-role' })).status).toBe(403);
-    expect((await send('/apim/apimService1/gateways/gw1/token', { method: 'POST', token: `${devToken}x`, requestId: 'audit-bad-signature' })).status).toBe(401);
+    expect(
+      (await send('/apim/apimService1/gateways/gw1/token', { method: 'POST', token: ssoOnly, requestId: 'audit-wrong-role' })).status,
+    ).toBe(403);
+    expect(
+      (await send('/apim/apimService1/gateways/gw1/token', { method: 'POST', token: `${devToken}x`, requestId: 'audit-bad-signature' }))
+        .status,
+    ).toBe(401);
 
     await broker().stop();
     const output = `${broker().stdout()}\n${broker().stderr()}`;
     const logLines = output.slice(output.indexOf('Ready on')).split('\n');
-    const events = logLines.filter((line) => line.startsWith('{') && line.includes('"event":"audit"')).map((line) => JSON.parse(line) as AuditEvent);
+    const events = logLines
+      .filter((line) => line.startsWith('{') && line.includes('"event":"audit"'))
+      .map((line) => JSON.parse(line) as AuditEvent);
 
     for (const { requestId, secret } of issued) {
       const forRequest = events.filter((event) => event.requestId === requestId);
@@ -70,7 +83,11 @@ describe('audit over a full local run (every log line of the local host)', () =>
     }
     expect(events.find((event) => event.requestId === 'audit-gw-miss')?.cache).toBe('miss');
     expect(events.find((event) => event.requestId === 'audit-gw-hit')?.cache).toBe('hit');
-    for (const [requestId, status] of [['audit-no-token', 401], ['audit-wrong-role', 403], ['audit-bad-signature', 401]] as const) {
+    for (const [requestId, status] of [
+      ['audit-no-token', 401],
+      ['audit-wrong-role', 403],
+      ['audit-bad-signature', 401],
+    ] as const) {
       expect(events.filter((event) => event.requestId === requestId)).toEqual([expect.objectContaining({ outcome: 'denied', status })]);
     }
     expect(events).toHaveLength(issued.length + 3);

@@ -116,21 +116,57 @@ const CASES: Case[] = [
   gatewayBody("keyType ''", json({ keyType: '' }), invalid('keyType')),
   // unknown fields
   gatewayBody('unknown field', json({ keyType: 'primary', lifetime: 'P1D' }), invalid('lifetime')),
-  gatewayBody("field names are case-sensitive ('Expiry')", { headers: JSON_TYPE, body: () => JSON.stringify({ Expiry: isoIn(DAY) }) }, invalid('Expiry')),
+  gatewayBody(
+    "field names are case-sensitive ('Expiry')",
+    { headers: JSON_TYPE, body: () => JSON.stringify({ Expiry: isoIn(DAY) }) },
+    invalid('Expiry'),
+  ),
   // expiry
   gatewayBody('expiry in the past (the official example)', json({ expiry: '2020-04-21T00:44:24.2845269Z' }), invalid('expiry')),
-  gatewayBody('expiry one minute ago', { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(-60 * SECOND) }) }, invalid('expiry')),
+  gatewayBody(
+    'expiry one minute ago',
+    { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(-60 * SECOND) }) },
+    invalid('expiry'),
+  ),
   gatewayBody('expiry exactly now', { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(0) }) }, invalid('expiry')),
   gatewayBody("expiry 'tomorrow'", json({ expiry: 'tomorrow' }), invalid('expiry')),
-  gatewayBody('expiry without a zone', { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(DAY).slice(0, 19) }) }, invalid('expiry')),
-  gatewayBody('expiry as a date only', { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(DAY).slice(0, 10) }) }, invalid('expiry')),
+  gatewayBody(
+    'expiry without a zone',
+    { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(DAY).slice(0, 19) }) },
+    invalid('expiry'),
+  ),
+  gatewayBody(
+    'expiry as a date only',
+    { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(DAY).slice(0, 10) }) },
+    invalid('expiry'),
+  ),
   gatewayBody('expiry on Feb 30', json({ expiry: `${new Date().getUTCFullYear() + 1}-02-30T00:00:00Z` }), invalid('expiry')),
-  gatewayBody('expiry at 24:00:00', { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: `${isoIn(DAY).slice(0, 10)}T24:00:00Z` }) }, invalid('expiry')),
-  gatewayBody('expiry with offset +25:00', { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: `${isoIn(DAY).slice(0, 19)}+25:00` }) }, invalid('expiry')),
-  gatewayBody('expiry as epoch milliseconds text', { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: String(Date.now() + DAY) }) }, invalid('expiry')),
-  gatewayBody('expiry 30 s past the maximum (30 days minus 60 s)', { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(MAX_LIFETIME_MS + 30 * SECOND) }) }, tooLong),
+  gatewayBody(
+    'expiry at 24:00:00',
+    { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: `${isoIn(DAY).slice(0, 10)}T24:00:00Z` }) },
+    invalid('expiry'),
+  ),
+  gatewayBody(
+    'expiry with offset +25:00',
+    { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: `${isoIn(DAY).slice(0, 19)}+25:00` }) },
+    invalid('expiry'),
+  ),
+  gatewayBody(
+    'expiry as epoch milliseconds text',
+    { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: String(Date.now() + DAY) }) },
+    invalid('expiry'),
+  ),
+  gatewayBody(
+    'expiry 30 s past the maximum (30 days minus 60 s)',
+    { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(MAX_LIFETIME_MS + 30 * SECOND) }) },
+    tooLong,
+  ),
   gatewayBody('expiry exactly 30 days ahead', { headers: JSON_TYPE, body: () => JSON.stringify({ expiry: isoIn(30 * DAY) }) }, tooLong),
-  gatewayBody('expiry a year ahead', { headers: JSON_TYPE, body: () => JSON.stringify({ keyType: 'secondary', expiry: isoIn(365 * DAY) }) }, tooLong),
+  gatewayBody(
+    'expiry a year ahead',
+    { headers: JSON_TYPE, body: () => JSON.stringify({ keyType: 'secondary', expiry: isoIn(365 * DAY) }) },
+    tooLong,
+  ),
   // minValidity
   gatewayBody("minValidity '1 hour'", json({ minValidity: '1 hour' }), invalid('minValidity')),
   gatewayBody("minValidity 'P1M' (months)", json({ minValidity: 'P1M' }), invalid('minValidity')),
@@ -143,11 +179,27 @@ const CASES: Case[] = [
   gatewayBody('body null', json(null), invalid('body')),
   gatewayBody('body a number', json(42), invalid('body')),
   gatewayBody('unterminated JSON', { headers: JSON_TYPE, body: '{"keyType":' }, { status: 400, code: 'InvalidJson', target: 'body' }),
-  gatewayBody('JSON with a trailing comma', { headers: JSON_TYPE, body: '{"keyType":"primary",}' }, { status: 400, code: 'InvalidJson', target: 'body' }),
-  gatewayBody('text/plain with JSON text', { headers: { 'content-type': 'text/plain' }, body: '{"keyType":"primary"}' }, { status: 415, code: 'UnsupportedMediaType', target: 'Content-Type' }),
-  gatewayBody('a form body', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'keyType=primary' }, { status: 415, code: 'UnsupportedMediaType', target: 'Content-Type' }),
+  gatewayBody(
+    'JSON with a trailing comma',
+    { headers: JSON_TYPE, body: '{"keyType":"primary",}' },
+    { status: 400, code: 'InvalidJson', target: 'body' },
+  ),
+  gatewayBody(
+    'text/plain with JSON text',
+    { headers: { 'content-type': 'text/plain' }, body: '{"keyType":"primary"}' },
+    { status: 415, code: 'UnsupportedMediaType', target: 'Content-Type' },
+  ),
+  gatewayBody(
+    'a form body',
+    { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'keyType=primary' },
+    { status: 415, code: 'UnsupportedMediaType', target: 'Content-Type' },
+  ),
   gatewayBody('a 17 KiB JSON body', { headers: JSON_TYPE, body: OVERSIZED_JSON }, { status: 413, code: 'PayloadTooLarge', target: 'body' }),
-  gatewayBody('a 17 KiB text/plain body', { headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(17 * 1024) }, { status: 413, code: 'PayloadTooLarge', target: 'body' }),
+  gatewayBody(
+    'a 17 KiB text/plain body',
+    { headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(17 * 1024) },
+    { status: 413, code: 'PayloadTooLarge', target: 'body' },
+  ),
 
   // Gateway token path values
   gatewayPath('81 characters', 'g'.repeat(81), invalid('gatewayId')),
@@ -166,7 +218,13 @@ const CASES: Case[] = [
   gatewayPath("'..' as .%2e", '.%2e', dotSegment('gatewayId')),
   gatewayPath("'../' as %2E%2E%2F", '%2E%2E%2F', invalid('gatewayId')),
   gatewayPath("'..\\' as %2E%2E%5C", '%2E%2E%5C', invalid('gatewayId')),
-  { name: 'gateway token: unknown service', method: 'POST', path: gateway('gw1', 'noSuchService'), expected: unknownService, cacheControl: 'no-store' },
+  {
+    name: 'gateway token: unknown service',
+    method: 'POST',
+    path: gateway('gw1', 'noSuchService'),
+    expected: unknownService,
+    cacheControl: 'no-store',
+  },
   {
     name: 'gateway token: service with an encoded slash',
     method: 'POST',
@@ -193,16 +251,32 @@ const CASES: Case[] = [
   authsidPath('tab %09', 'newauth%09Server2', invalid('authsid')),
   authsidPath("'..' as %2E%2E", '%2E%2E', dotSegment('authsid')),
   authsidPath("'.' as %2e", '%2e', dotSegment('authsid')),
-  { name: 'authorization server: unknown service', method: 'GET', path: authServer('newauthServer2', 'noSuchService'), expected: unknownService, cacheControl: 'no-cache' },
+  {
+    name: 'authorization server: unknown service',
+    method: 'GET',
+    path: authServer('newauthServer2', 'noSuchService'),
+    expected: unknownService,
+    cacheControl: 'no-cache',
+  },
 
   // SSO token
   ssoBody('a non-empty body field', json({ minValidity: 'PT5M' }), invalid('minValidity')),
   ssoBody('body an array', json([]), invalid('body')),
   ssoBody('bad JSON', { headers: JSON_TYPE, body: '{' }, { status: 400, code: 'InvalidJson', target: 'body' }),
-  ssoBody('text/plain with JSON text', { headers: { 'content-type': 'text/plain' }, body: '{}' }, { status: 415, code: 'UnsupportedMediaType', target: 'Content-Type' }),
+  ssoBody(
+    'text/plain with JSON text',
+    { headers: { 'content-type': 'text/plain' }, body: '{}' },
+    { status: 415, code: 'UnsupportedMediaType', target: 'Content-Type' },
+  ),
   ssoBody('a 17 KiB JSON body', { headers: JSON_TYPE, body: OVERSIZED_JSON }, { status: 413, code: 'PayloadTooLarge', target: 'body' }),
   { name: 'sso-token: unknown service', method: 'POST', path: sso('noSuchService'), expected: unknownService, cacheControl: 'no-store' },
-  { name: 'sso-token: service %2E%2E%5C', method: 'POST', path: sso('%2E%2E%5C'), expected: [invalid('service'), unknownService], cacheControl: 'no-store' },
+  {
+    name: 'sso-token: service %2E%2E%5C',
+    method: 'POST',
+    path: sso('%2E%2E%5C'),
+    expected: [invalid('service'), unknownService],
+    cacheControl: 'no-store',
+  },
 
   // LicenseSpring SSO URL query
   licenseSpring('missing product', 'customer_account_code=acme', invalid('product')),
@@ -211,7 +285,11 @@ const CASES: Case[] = [
   licenseSpring('empty product', 'product=&customer_account_code=acme', invalid('product')),
   licenseSpring('empty customer_account_code', 'product=demo&customer_account_code=', invalid('customer_account_code')),
   licenseSpring('257-character product', `product=${'p'.repeat(257)}&customer_account_code=acme`, invalid('product')),
-  licenseSpring('257-character customer_account_code', `product=demo&customer_account_code=${'c'.repeat(257)}`, invalid('customer_account_code')),
+  licenseSpring(
+    '257-character customer_account_code',
+    `product=demo&customer_account_code=${'c'.repeat(257)}`,
+    invalid('customer_account_code'),
+  ),
   licenseSpring('unknown query parameter', `${LS_OK}&locale=en`, invalid('locale')),
   licenseSpring('repeated product', `${LS_OK}&product=demo`, invalid('product')),
   licenseSpring('repeated product with different values', `product=demo&product=other&customer_account_code=acme`, invalid('product')),
@@ -271,7 +349,9 @@ describe('bad input is refused before any upstream call', () => {
       expect(response.headers['content-type']).toMatch(/^application\/json/);
       expect(response.headers['x-request-id']).toBe('e2e-bad-input');
     }
-    const matched = (Array.isArray(c.expected) ? c.expected : [c.expected]).find((e) => e.status === summary.status && e.code === summary.code);
+    const matched = (Array.isArray(c.expected) ? c.expected : [c.expected]).find(
+      (e) => e.status === summary.status && e.code === summary.code,
+    );
     if (matched?.message) expect(error.message).toMatch(matched.message);
     if (summary.code === 'InvalidParameter') {
       expect(Array.isArray(error.details)).toBe(true);

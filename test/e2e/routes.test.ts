@@ -148,7 +148,10 @@ describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
   });
 
   it('accepts a minValidity within the maximum', async () => {
-    const { response, body, calls } = await call(`/api/apim/${SERVICE}/gateways/gw1/token`, jsonPost({ keyType: 'secondary', minValidity: 'P20D' }));
+    const { response, body, calls } = await call(
+      `/api/apim/${SERVICE}/gateways/gw1/token`,
+      jsonPost({ keyType: 'secondary', minValidity: 'P20D' }),
+    );
     expect(response.status).toBe(200);
     expectGatewayToken(body, 'gw1', 'secondary');
     const expiresOn = Date.parse(body.expiresOn);

@@ -106,7 +106,8 @@ describe('node dist/local/start.js (what npm start runs after building)', () => 
     expect(Object.keys(calls['arm'] ?? {}).sort()).toEqual([...ARM_OPERATIONS].sort());
     expect(Object.keys(calls['licensespring'] ?? {})).toEqual(['SsoUrl']);
     for (const [emulator, operations] of Object.entries(calls)) {
-      for (const [operation, count] of Object.entries(operations)) expect({ [`${emulator}.${operation}`]: count }).toEqual({ [`${emulator}.${operation}`]: 0 });
+      for (const [operation, count] of Object.entries(operations))
+        expect({ [`${emulator}.${operation}`]: count }).toEqual({ [`${emulator}.${operation}`]: 0 });
     }
 
     for (let i = 0; i < 3; i += 1) {

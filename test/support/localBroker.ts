@@ -102,7 +102,10 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
       fail(`node dist/local/start.js exited before it was ready (code ${code}, signal ${signal}).`);
     const onError = (error: Error) => fail(`node dist/local/start.js could not be started: ${error.message}`);
-    const timer = setTimeout(() => fail(`node dist/local/start.js printed no 'Ready on' line within ${readyTimeoutMs} ms.`), readyTimeoutMs);
+    const timer = setTimeout(
+      () => fail(`node dist/local/start.js printed no 'Ready on' line within ${readyTimeoutMs} ms.`),
+      readyTimeoutMs,
+    );
     function cleanup() {
       clearTimeout(timer);
       child.stdout.off('data', onData);
@@ -162,14 +165,23 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
  */
 export function useLocalBroker(options: LocalBrokerOptions = {}): () => LocalBroker {
   let broker: LocalBroker | undefined;
-  beforeAll(async () => {
-    broker = await startLocalBroker(options);
-  }, (options.readyTimeoutMs ?? 20_000) + 5_000);
-  afterAll(async () => {
-    if (!broker) return;
-    const exit = await broker.stop();
-    if (exit.code !== 0) throw new Error(`The local host exited with ${JSON.stringify(exit)} after SIGTERM.\n${describeOutput(broker.stdout(), broker.stderr())}`);
-  }, (options.stopTimeoutMs ?? 5_000) + 5_000);
+  beforeAll(
+    async () => {
+      broker = await startLocalBroker(options);
+    },
+    (options.readyTimeoutMs ?? 20_000) + 5_000,
+  );
+  afterAll(
+    async () => {
+      if (!broker) return;
+      const exit = await broker.stop();
+      if (exit.code !== 0)
+        throw new Error(
+          `The local host exited with ${JSON.stringify(exit)} after SIGTERM.\n${describeOutput(broker.stdout(), broker.stderr())}`,
+        );
+    },
+    (options.stopTimeoutMs ?? 5_000) + 5_000,
+  );
   return () => {
     if (!broker) throw new Error('The local host is not running (did beforeAll fail?)');
     return broker;

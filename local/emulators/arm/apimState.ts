@@ -62,7 +62,10 @@ export class ApimState {
     this.services = byLowerCaseName(
       seed.services.map((service) => ({
         name: service.name,
-        gateways: byLowerCaseName(service.gateways.map((id) => ({ id, keys: newKeyPair() })), (gateway) => gateway.id),
+        gateways: byLowerCaseName(
+          service.gateways.map((id) => ({ id, keys: newKeyPair() })),
+          (gateway) => gateway.id,
+        ),
         authorizationServers: new Map(
           Object.entries(service.authorizationServers ?? {}).map(([authsid, contract]) => [authsid.toLowerCase(), contract]),
         ),

@@ -110,11 +110,7 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
    * A fault answering what ARM answers when `principalObjectId` lacks the operation's RBAC action on
    * the target (`resourceName` is the gateway or authorization server, for operations on one).
    */
-  authorizationFailedFault(
-    operation: ArmOperation,
-    principalObjectId: string,
-    target: { service: string; resourceName?: string },
-  ): Fault {
+  authorizationFailedFault(operation: ArmOperation, principalObjectId: string, target: { service: string; resourceName?: string }): Fault {
     const serviceId = serviceResourceId(this.state.subscriptionId, this.state.resourceGroup, target.service);
     const collection = ARM_OPERATION_COLLECTIONS[operation];
     const scope = collection && target.resourceName ? `${serviceId}/${collection}/${target.resourceName}` : serviceId;
@@ -153,7 +149,11 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
     }
     if (!(APIM_API_VERSIONS as readonly string[]).includes(apiVersion)) {
       const supported = APIM_API_VERSIONS.join(',');
-      return refusal(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${supported}'.`);
+      return refusal(
+        400,
+        'InvalidApiVersionParameter',
+        `The api-version '${apiVersion}' is invalid. The supported versions are '${supported}'.`,
+      );
     }
 
     const subscriptionId = pathParameter(request, 'subscriptionId');
@@ -277,7 +277,9 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
   /** ARM's tracing headers; a caller's `x-ms-client-request-id` and `x-ms-correlation-request-id` come back. */
   protected override commonHeaders(requestHeaders: IncomingHttpHeaders): Record<string, string> {
     const clientRequestId = singleHeader(requestHeaders, 'x-ms-client-request-id');
-    const routingTimestamp = this.now().toISOString().replace(/[-:]|\.\d+/g, '');
+    const routingTimestamp = this.now()
+      .toISOString()
+      .replace(/[-:]|\.\d+/g, '');
     return {
       'x-ms-request-id': randomUUID(),
       'x-ms-correlation-request-id': singleHeader(requestHeaders, 'x-ms-correlation-request-id') ?? randomUUID(),
@@ -331,7 +333,9 @@ function readJsonObject(request: EmulatorRequest): Outcome<Record<string, unknow
     return invalidRequestContent((error as Error).message);
   }
   const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-  return isObject ? { ok: true, value: parsed as Record<string, unknown> } : invalidRequestContent('The request content must be a JSON object.');
+  return isObject
+    ? { ok: true, value: parsed as Record<string, unknown> }
+    : invalidRequestContent('The request content must be a JSON object.');
 }
 
 function invalidRequestContent(reason: string): Outcome<never> {

@@ -193,7 +193,10 @@ export class LocalIssuer extends HttpsEmulator<IssuerOperation> {
   private entraError(error: string, description: string, errorCodes: number[] = []): Record<string, unknown> {
     const traceId = randomUUID();
     const correlationId = randomUUID();
-    const timestamp = this.now().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    const timestamp = this.now()
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z');
     return {
       error,
       error_description: `${description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,

@@ -39,6 +39,22 @@ export function openIdConfiguration(baseUrl: string, tenant: string): Record<str
     issuer: issuerUrl(baseUrl, tenant, 2),
     request_uri_parameter_supported: false,
     authorization_endpoint: `${tenantUrl}/oauth2/v2.0/authorize`,
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
+    ],
   };
 }

@@ -43,7 +43,8 @@ export class SigningKeyRing {
   /** The named key, or the newest; throws when there is none, since nothing could verify the token. */
   signingKey(kid?: string): SigningKey {
     const key = kid === undefined ? this.keys.at(-1) : this.keys.find((candidate) => candidate.kid === kid);
-    if (!key) throw new Error(kid === undefined ? 'The local issuer has no signing key left' : `The local issuer publishes no key with kid ${kid}`);
+    if (!key)
+      throw new Error(kid === undefined ? 'The local issuer has no signing key left' : `The local issuer publishes no key with kid ${kid}`);
     return key;
   }
 

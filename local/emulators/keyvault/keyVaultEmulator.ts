@@ -2,7 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpsEmulator, type EmulatorRequest, type EmulatorResponse } from '../httpsEmulator';
 import type { LocalTlsMaterial } from '../tls';
-import { badParameter, deletedSecretNotFound, keyVaultError, keyVaultErrorResponse, secretNotFound, throttledError } from './keyVaultErrors';
+import {
+  badParameter,
+  deletedSecretNotFound,
+  keyVaultError,
+  keyVaultErrorResponse,
+  secretNotFound,
+  throttledError,
+} from './keyVaultErrors';
 import { currentVersion, deletedSecretBundle, latestItem, secretBundle, versionItem, type SecretItem } from './secretBundles';
 import { SECRET_NAME_PATTERN, checkMaxResults, checkSetSecretBody, checkUpdateSecretBody } from './secretRequestRules';
 import { SecretStore, type SecretRecord, type SecretVersionRecord } from './secretStore';
@@ -209,7 +216,9 @@ export class KeyVaultEmulator extends HttpsEmulator<KeyVaultOperation> {
   private getSecret(call: SecretCall): EmulatorResponse {
     return this.withVersion(call, (secret, version) => {
       if (!version.enabled) {
-        return keyVaultErrorResponse(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', { innerCode: 'SecretDisabled' });
+        return keyVaultErrorResponse(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', {
+          innerCode: 'SecretDisabled',
+        });
       }
       return { status: 200, body: secretBundle(this.url, secret, version, true) };
     });
@@ -223,7 +232,10 @@ export class KeyVaultEmulator extends HttpsEmulator<KeyVaultOperation> {
   }
 
   private getSecrets(call: SecretCall): EmulatorResponse {
-    return this.page(call, this.store.listActive().map((secret) => latestItem(this.url, secret)));
+    return this.page(
+      call,
+      this.store.listActive().map((secret) => latestItem(this.url, secret)),
+    );
   }
 
   /**

@@ -98,9 +98,11 @@ export class LicenseSpringEmulator extends HttpsEmulator<LicenseSpringOperation>
   private signatureTamper: SignatureTamper | undefined;
 
   constructor(options: LicenseSpringEmulatorOptions = {}) {
-    super('licensespring', ['SsoUrl'], [
-      { operation: 'SsoUrl', method: 'GET', path: /^\/api\/v4\/sso_url\/?$/, handle: (request) => this.ssoUrl(request) },
-    ]);
+    super(
+      'licensespring',
+      ['SsoUrl'],
+      [{ operation: 'SsoUrl', method: 'GET', path: /^\/api\/v4\/sso_url\/?$/, handle: (request) => this.ssoUrl(request) }],
+    );
     this.apiKeys = options.apiKeys ?? [generateApiKey()];
     this.products = options.products ?? DEFAULT_PRODUCTS;
     this.now = options.now ?? (() => new Date());
@@ -166,7 +168,8 @@ export class LicenseSpringEmulator extends HttpsEmulator<LicenseSpringOperation>
       throw new ApiError('authorization_missing_params', `Some parameters are missing in the authorization: ${missing.join(', ')}`);
     }
     if (algorithm.toLowerCase() !== SIGNING_ALGORITHM) throw new ApiError('hmac_required', 'hmac-sha256 is the required algorithm');
-    if (headers.toLowerCase() !== SIGNED_HEADERS) throw new ApiError('authorization_invalid_headers', 'Invalid headers value in authorization');
+    if (headers.toLowerCase() !== SIGNED_HEADERS)
+      throw new ApiError('authorization_invalid_headers', 'Invalid headers value in authorization');
 
     const key = this.apiKeys.find((candidate) => candidate.apiKey === apikey);
     if (!key) throw new ApiError('invalid_api_key', 'Provided api key is not valid');

@@ -18,12 +18,7 @@ export interface LicenseSpringAuthorization {
   apikey: string;
 }
 
-export const AUTHORIZATION_PARAMETERS: readonly (keyof LicenseSpringAuthorization)[] = [
-  'algorithm',
-  'headers',
-  'signature',
-  'apikey',
-];
+export const AUTHORIZATION_PARAMETERS: readonly (keyof LicenseSpringAuthorization)[] = ['algorithm', 'headers', 'signature', 'apikey'];
 
 export interface SigningCredentials {
   apiKey: string;

@@ -33,7 +33,15 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
   else if (!['GET', 'HEAD', 'DELETE'].includes(request.method)) headers['content-length'] = '0';
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: hostname, port: Number(port), method: request.method, path: request.path, headers, agent: false, timeout: REQUEST_TIMEOUT_MS },
+      {
+        host: hostname,
+        port: Number(port),
+        method: request.method,
+        path: request.path,
+        headers,
+        agent: false,
+        timeout: REQUEST_TIMEOUT_MS,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -66,7 +74,11 @@ export function fetchWithin(url: string, init: RequestInit = {}): Promise<Respon
  * for the given emulators (default: the token upstreams, ARM and LicenseSpring; a cache emulator
  * such as Key Vault may be asked too when a token is minted, which is not what these checks count).
  */
-export function callsDelta(before: UpstreamCalls, after: UpstreamCalls, emulators: readonly string[] = ['arm', 'licensespring']): Record<string, number> {
+export function callsDelta(
+  before: UpstreamCalls,
+  after: UpstreamCalls,
+  emulators: readonly string[] = ['arm', 'licensespring'],
+): Record<string, number> {
   const delta: Record<string, number> = {};
   for (const emulator of emulators) {
     const operations = new Set([...Object.keys(before[emulator] ?? {}), ...Object.keys(after[emulator] ?? {})]);

@@ -8,7 +8,10 @@ import { invokeHandler } from '../../support/invokeHandler';
 const suite = useBrokerEnvironment();
 
 const get = (authsid = 'newauthServer2', headers: Record<string, string> = {}) =>
-  invokeHandler(authorizationServerHandler, { params: { service: 'apimService1', authsid }, headers: { authorization: suite.authorization, ...headers } });
+  invokeHandler(authorizationServerHandler, {
+    params: { service: 'apimService1', authsid },
+    headers: { authorization: suite.authorization, ...headers },
+  });
 
 describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
   it('returns the official example without its secrets, with the ETag passed through', async () => {
@@ -51,7 +54,9 @@ describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
       headers: { authorization: suite.authorization },
     });
     expect(result.status).toBe(502);
-    expect(result.json.error.message).toMatch(/^The broker's identity lacks the permission 'Microsoft\.ApiManagement\/service\/authorizationServers\/read'\./);
+    expect(result.json.error.message).toMatch(
+      /^The broker's identity lacks the permission 'Microsoft\.ApiManagement\/service\/authorizationServers\/read'\./,
+    );
     expect(result.json.error.message).not.toContain('00000000-0000');
   });
 });

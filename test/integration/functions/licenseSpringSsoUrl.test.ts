@@ -5,7 +5,10 @@ import { invokeHandler } from '../../support/invokeHandler';
 const suite = useBrokerEnvironment();
 
 const ssoUrl = (query: string) =>
-  invokeHandler(licenseSpringSsoUrlHandler, { path: `/api/licensespring/sso-url?${query}`, headers: { authorization: suite.authorization, 'x-request-id': 'ls-1' } });
+  invokeHandler(licenseSpringSsoUrlHandler, {
+    path: `/api/licensespring/sso-url?${query}`,
+    headers: { authorization: suite.authorization, 'x-request-id': 'ls-1' },
+  });
 
 describe('GET /api/licensespring/sso-url', () => {
   it('returns a signed, verified SSO URL for the code flow by default', async () => {

@@ -24,17 +24,25 @@ function rawRequest(
   options: { headers?: http.OutgoingHttpHeaders; body?: Buffer | string } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: host.port, method, path: target, headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: host.port, method, path: target, headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
-function registerHttp(registry: FunctionRegistry, name: string, trigger: { route?: string; methods?: string[] }, handler: HttpHandler): void {
+function registerHttp(
+  registry: FunctionRegistry,
+  name: string,
+  trigger: { route?: string; methods?: string[] },
+  handler: HttpHandler,
+): void {
   registry.registerFunction(
     {
       name,
@@ -80,15 +88,22 @@ beforeAll(async () => {
   registerHttp(registry, 'text', { route: 'text', methods: ['GET'] }, async () => ({
     status: 201,
     body: 'plain words',
-    headers: new Headers([['x-request-id', 'abc'], ['set-cookie', 'a=1'], ['Set-Cookie', 'b=2']]),
+    headers: new Headers([
+      ['x-request-id', 'abc'],
+      ['set-cookie', 'a=1'],
+      ['Set-Cookie', 'b=2'],
+    ]),
   }));
   registerHttp(registry, 'bytes', { route: 'bytes/{kind:alpha}', methods: ['GET'] }, async (request) => {
     const bytes = Uint8Array.from([0, 255, 1, 254]);
     const body = request.params['kind'] === 'buffer' ? Buffer.from(bytes) : bytes;
     return { body, headers: { 'content-type': 'application/octet-stream' } };
   });
-  registerHttp(registry, 'instance', { route: 'instance', methods: ['GET'] }, async () =>
-    new HttpResponse({ status: 202, jsonBody: { accepted: true }, headers: { etag: '"v1"' } }),
+  registerHttp(
+    registry,
+    'instance',
+    { route: 'instance', methods: ['GET'] },
+    async () => new HttpResponse({ status: 202, jsonBody: { accepted: true }, headers: { etag: '"v1"' } }),
   );
   // The types demand a response, but JavaScript handlers can return nothing.
   registerHttp(registry, 'nothing', { route: 'nothing', methods: ['POST'] }, (async () => undefined) as unknown as HttpHandler);
@@ -171,7 +186,7 @@ describe('local host: requests reaching a function', () => {
 
   it('sends context.log lines to the host log under the function name', async () => {
     await rawRequest(host, 'GET', '/api/health');
-    expect(logLines).toContainEqual({ level: 'information', source: 'health', message: "health checked { ok: true }" });
+    expect(logLines).toContainEqual({ level: 'information', source: 'health', message: 'health checked { ok: true }' });
   });
 });
 

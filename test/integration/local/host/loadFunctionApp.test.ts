@@ -23,6 +23,8 @@ describe('loadFunctionApp in a plain Node process', () => {
 
   it('fails loudly when @azure/functions went into test mode before the hook was installed', async () => {
     const result = await runScenario('registerBeforeHook');
-    expect(result['error']).toMatch(/^No function was registered by .*hello\.js, .*rotate\.js\. If "@azure\/functions" printed a "test mode" warning/);
+    expect(result['error']).toMatch(
+      /^No function was registered by .*hello\.js, .*rotate\.js\. If "@azure\/functions" printed a "test mode" warning/,
+    );
   });
 });

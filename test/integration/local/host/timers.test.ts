@@ -109,7 +109,9 @@ describe('timer scheduling (fake timers)', () => {
   });
 
   it('does not overlap runs: occurrences missed during a long run are skipped', async () => {
-    const { registrations, runs } = timerApp('*/10 * * * * *', clock, { handler: () => new Promise((resolve) => setTimeout(resolve, 25_000)) });
+    const { registrations, runs } = timerApp('*/10 * * * * *', clock, {
+      handler: () => new Promise((resolve) => setTimeout(resolve, 25_000)),
+    });
     const timers = startTimers(registrations.timers, clock, () => undefined);
     await jest.advanceTimersByTimeAsync(60_000);
     timers.stop();

@@ -29,7 +29,9 @@ const jwksFetches = () => env.issuer.calls().Jwks;
 describe('JWKS cache (real HTTPS to the local issuer, injected clock)', () => {
   it('keeps accepting valid tokens with cached keys while the JWKS endpoint is down', async () => {
     const broker = newBroker();
-    await expect(authenticate(broker, await env.callerToken())).resolves.toMatchObject({ roles: expect.arrayContaining(['Broker.GatewayToken']) });
+    await expect(authenticate(broker, await env.callerToken())).resolves.toMatchObject({
+      roles: expect.arrayContaining(['Broker.GatewayToken']),
+    });
     env.issuer.inject('Jwks', { status: 503, times: 1000 });
     const fetchesBefore = jwksFetches();
     try {

@@ -26,11 +26,15 @@ let vault: SecretClient;
 beforeAll(async () => {
   clock = new TestClock();
   env = await startBrokerEnvironment({ arm: { seed, now: clock.now } });
-  vault = new SecretClient(env.keyVault.url, { getToken: async () => ({ token: 'test', expiresOnTimestamp: Date.now() + 3_600_000 }) }, {
-    tlsOptions: { ca: env.tls.cert },
-    disableChallengeResourceVerification: true,
-    retryOptions: { maxRetries: 0 },
-  });
+  vault = new SecretClient(
+    env.keyVault.url,
+    { getToken: async () => ({ token: 'test', expiresOnTimestamp: Date.now() + 3_600_000 }) },
+    {
+      tlsOptions: { ca: env.tls.cert },
+      disableChallengeResourceVerification: true,
+      retryOptions: { maxRetries: 0 },
+    },
+  );
 });
 afterAll(() => env.stop());
 beforeEach(() => {
@@ -45,8 +49,11 @@ function newBroker(settings: Record<string, string> = {}): Broker {
 }
 
 const call = () => ({ requestId: 'cache-test', log: recordingLogger(), admitMint: () => undefined });
-const gateway = (broker: Broker, gatewayId: string, extra: { minValidityMs?: number; expiry?: string; keyType?: 'primary' | 'secondary' } = {}) =>
-  broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId, keyType: extra.keyType ?? 'primary', ...extra }, call());
+const gateway = (
+  broker: Broker,
+  gatewayId: string,
+  extra: { minValidityMs?: number; expiry?: string; keyType?: 'primary' | 'secondary' } = {},
+) => broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId, keyType: extra.keyType ?? 'primary', ...extra }, call());
 const armMints = () => env.arm.calls().Gateway_GenerateToken;
 
 describe('token cache: memory in front of Key Vault (real SecretClient against the emulator)', () => {
@@ -173,7 +180,10 @@ describe('token cache when Key Vault fails', () => {
     await vault.getSecret('warm-up').catch(() => undefined);
     env.keyVault.inject('GetSecret', fault);
     const log = recordingLogger();
-    const token = await broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId: freshGateway(), keyType: 'primary' }, { requestId: 'r', log, admitMint: () => undefined });
+    const token = await broker.apimTokens.gatewayToken(
+      { alias: 'apimService1', gatewayId: freshGateway(), keyType: 'primary' },
+      { requestId: 'r', log, admitMint: () => undefined },
+    );
     expect(token.cache).toBe('miss');
     expect(broker.tokenCache.storeFailures().read).toBe(1);
     expect(log.events).toEqual([expect.objectContaining({ event: 'tokenStoreUnavailable', operation: 'read', level: 'warn' })]);
@@ -196,7 +206,10 @@ describe('token cache when Key Vault fails', () => {
     env.keyVault.inject('GetSecret', { status: 503, times: 10 });
     const log = recordingLogger();
     for (const gatewayId of freshGateways(3)) {
-      await broker.apimTokens.gatewayToken({ alias: 'apimService1', gatewayId, keyType: 'primary' }, { requestId: 'r', log, admitMint: () => undefined });
+      await broker.apimTokens.gatewayToken(
+        { alias: 'apimService1', gatewayId, keyType: 'primary' },
+        { requestId: 'r', log, admitMint: () => undefined },
+      );
     }
     expect(broker.tokenCache.storeFailures().read).toBe(3);
     expect(log.events.filter((event) => event.event === 'tokenStoreUnavailable')).toHaveLength(1);

@@ -19,7 +19,8 @@ function virtualTime() {
 }
 
 const SETTINGS: RetrySettings = { maxAttempts: 3, retryDelayMs: 200, attemptTimeoutMs: 10_000, budgetMs: 10_000 };
-const GENERATE = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1/gateways/gw1/generateToken?api-version=2022-08-01';
+const GENERATE =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1/gateways/gw1/generateToken?api-version=2022-08-01';
 
 let tls: LocalTlsMaterial;
 let arm: ArmEmulator;

@@ -47,18 +47,12 @@ describe('NCRONTAB next occurrence (UTC)', () => {
       '2025-01-01T00:55:00.000Z',
       '2025-01-01T01:50:00.000Z',
     ]);
-    expect(occurrences('0 0 6,18 * * *', '2025-01-01T12:00:00Z', 2)).toEqual([
-      '2025-01-01T18:00:00.000Z',
-      '2025-01-02T06:00:00.000Z',
-    ]);
+    expect(occurrences('0 0 6,18 * * *', '2025-01-01T12:00:00Z', 2)).toEqual(['2025-01-01T18:00:00.000Z', '2025-01-02T06:00:00.000Z']);
   });
 
   it('runs on weekdays only with a day-of-week range (Sunday = 0)', () => {
     // 2025-01-03 is a Friday.
-    expect(occurrences('0 0 3 * * 1-5', '2025-01-03T12:00:00Z', 2)).toEqual([
-      '2025-01-06T03:00:00.000Z',
-      '2025-01-07T03:00:00.000Z',
-    ]);
+    expect(occurrences('0 0 3 * * 1-5', '2025-01-03T12:00:00Z', 2)).toEqual(['2025-01-06T03:00:00.000Z', '2025-01-07T03:00:00.000Z']);
   });
 
   it('requires both day and day-of-week to match, as NCrontab does', () => {
@@ -67,10 +61,7 @@ describe('NCRONTAB next occurrence (UTC)', () => {
   });
 
   it('skips months without the requested day', () => {
-    expect(occurrences('0 0 0 31 * *', '2025-01-31T12:00:00Z', 2)).toEqual([
-      '2025-03-31T00:00:00.000Z',
-      '2025-05-31T00:00:00.000Z',
-    ]);
+    expect(occurrences('0 0 0 31 * *', '2025-01-31T12:00:00Z', 2)).toEqual(['2025-03-31T00:00:00.000Z', '2025-05-31T00:00:00.000Z']);
     expect(next('0 0 0 29 2 *', '2025-01-01T00:00:00Z')).toBe('2028-02-29T00:00:00.000Z');
   });
 });

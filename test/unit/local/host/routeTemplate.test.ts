@@ -1,9 +1,4 @@
-import {
-  matchRouteTemplate,
-  parseRouteTemplate,
-  prefixRouteTemplate,
-  rawPathSegments,
-} from '../../../../local/host/routeTemplate';
+import { matchRouteTemplate, parseRouteTemplate, prefixRouteTemplate, rawPathSegments } from '../../../../local/host/routeTemplate';
 import { RouteTable } from '../../../../local/host/routeTable';
 
 /** Matches a request path against `template` under `prefix`, as the host does. */

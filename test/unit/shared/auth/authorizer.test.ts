@@ -22,7 +22,9 @@ describe('authorization', () => {
   });
 
   it('grants with any of the operation roles', () => {
-    expect(authorizer.grantingRoles(caller('Broker.GatewayToken.TeamA', 'Broker.SsoToken'), 'gatewayToken')).toEqual(['Broker.GatewayToken.TeamA']);
+    expect(authorizer.grantingRoles(caller('Broker.GatewayToken.TeamA', 'Broker.SsoToken'), 'gatewayToken')).toEqual([
+      'Broker.GatewayToken.TeamA',
+    ]);
   });
 
   it('keeps a scoped role to its services and gateways (case-insensitively, like ARM names)', () => {
@@ -36,7 +38,10 @@ describe('authorization', () => {
 
   it('lets a caller holding both an unscoped and a scoped role use the unscoped one', () => {
     expect(() =>
-      authorizer.requireTarget(caller('Broker.GatewayToken', 'Broker.GatewayToken.TeamA'), 'gatewayToken', { service: 'x', gatewayId: 'gw9' }),
+      authorizer.requireTarget(caller('Broker.GatewayToken', 'Broker.GatewayToken.TeamA'), 'gatewayToken', {
+        service: 'x',
+        gatewayId: 'gw9',
+      }),
     ).not.toThrow();
   });
 });

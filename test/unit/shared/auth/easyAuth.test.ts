@@ -31,7 +31,9 @@ describe('Easy Auth principal (only when configured)', () => {
 
   it('refuses a request without a principal, or with an unreadable one', async () => {
     await expect(new EasyAuthAuthenticator().authenticate(request({}))).rejects.toMatchObject({ status: 401 });
-    await expect(new EasyAuthAuthenticator().authenticate(request({ 'x-ms-client-principal': '%%%' }))).rejects.toMatchObject({ status: 401 });
+    await expect(new EasyAuthAuthenticator().authenticate(request({ 'x-ms-client-principal': '%%%' }))).rejects.toMatchObject({
+      status: 401,
+    });
     await expect(
       new EasyAuthAuthenticator().authenticate(request({ 'x-ms-client-principal': principal({ claims: [{ typ: 'roles', val: 'x' }] }) })),
     ).rejects.toMatchObject({ status: 401 });

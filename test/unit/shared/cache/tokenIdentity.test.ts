@@ -16,7 +16,9 @@ function randomGatewayId(): string {
 
 describe('Key Vault secret names for token identities', () => {
   it('keeps apart IDs that differ only in characters a name cannot hold, or in case', () => {
-    const names = ['gw.1', 'gw-1', 'gw_1', 'gw 1', 'GW-1', 'Gw-1', 'gw-1 '].map((id) => secretName(gatewayIdentity(service, id, 'primary')));
+    const names = ['gw.1', 'gw-1', 'gw_1', 'gw 1', 'GW-1', 'Gw-1', 'gw-1 '].map((id) =>
+      secretName(gatewayIdentity(service, id, 'primary')),
+    );
     expect(new Set(names.map((name) => name.toLowerCase())).size).toBe(names.length);
   });
 

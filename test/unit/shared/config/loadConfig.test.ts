@@ -1,6 +1,7 @@
 import { ConfigurationError, loadConfig } from '../../../../shared/config/loadConfig';
 
-const SERVICE_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1';
+const SERVICE_ID =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1';
 const valid = {
   BROKER_APIM_SERVICES: JSON.stringify({ apimService1: SERVICE_ID }),
   BROKER_LICENSESPRING_API_KEY: 'api-key',

@@ -13,7 +13,9 @@ describe('ArmEmulator over raw HTTPS', () => {
   });
   afterAll(() => Promise.all(emulators.map((emulator) => emulator.stop())));
 
-  async function started(options: ArmEmulatorOptions = {}): Promise<{ emulator: ArmEmulator; send: (request: RawRequest) => ReturnType<typeof armHttp> }> {
+  async function started(
+    options: ArmEmulatorOptions = {},
+  ): Promise<{ emulator: ArmEmulator; send: (request: RawRequest) => ReturnType<typeof armHttp> }> {
     const emulator = new ArmEmulator({ now: clock.now, ...options });
     emulators.push(emulator);
     await emulator.start(tls);
@@ -86,7 +88,9 @@ describe('ArmEmulator over raw HTTPS', () => {
       return errorOf(response).details?.map((detail) => detail.target);
     };
     const longGroup = 'g'.repeat(91);
-    expect(await targets(SERVICE_PATH.replace('/rg1/', `/${longGroup}/`) + '/getssotoken?api-version=2024-05-01')).toEqual(['resourceGroupName']);
+    expect(await targets(SERVICE_PATH.replace('/rg1/', `/${longGroup}/`) + '/getssotoken?api-version=2024-05-01')).toEqual([
+      'resourceGroupName',
+    ]);
     expect(await targets(SERVICE_PATH.replace(SERVICE, 'apim-') + '/getssotoken?api-version=2024-05-01')).toEqual(['serviceName']);
     expect(await targets(`${SERVICE_PATH}/gateways/${'g'.repeat(81)}/regenerateKey?api-version=2024-05-01`)).toEqual(['gatewayId']);
     expect(await targets(`${SERVICE_PATH}/gateways/MANAGED/listKeys?api-version=2024-05-01`)).toEqual(['gatewayId']);
@@ -109,7 +113,13 @@ describe('ArmEmulator over raw HTTPS', () => {
     const offsetToken = await send({ path: generateToken(), body: { keyType: 'primary', expiry: '2026-01-11T10:00:00-05:30' } });
     expect((JSON.parse(offsetToken.text) as { value: string }).value).toMatch(/^gw1&202601111530&/);
 
-    const refused = ['2026-01-11', '2026-01-11T00:44:24.12345678Z', '2026-02-30T00:00:00Z', '2026-01-11T00:44:24', new Date(clock.now().getTime() + 30 * DAY_MS + 1000).toISOString()];
+    const refused = [
+      '2026-01-11',
+      '2026-01-11T00:44:24.12345678Z',
+      '2026-02-30T00:00:00Z',
+      '2026-01-11T00:44:24',
+      new Date(clock.now().getTime() + 30 * DAY_MS + 1000).toISOString(),
+    ];
     for (const expiry of refused) {
       const response = await send({ path: generateToken(), body: { keyType: 'primary', expiry } });
       expect({ expiry, status: response.status, targets: errorOf(response).details?.map((d) => d.target) }).toEqual({
@@ -149,7 +159,10 @@ describe('ArmEmulator over raw HTTPS', () => {
     expect(emulator.isTokenValid(SERVICE, 'gw1', value)).toBe(false);
     clock.advance(-2 * DAY_MS);
 
-    const regenerated = await send({ path: `${SERVICE_PATH}/gateways/gw1/regenerateKey?api-version=2024-05-01`, body: { keyType: 'primary' } });
+    const regenerated = await send({
+      path: `${SERVICE_PATH}/gateways/gw1/regenerateKey?api-version=2024-05-01`,
+      body: { keyType: 'primary' },
+    });
     expect(regenerated.status).toBe(204);
     expect(regenerated.text).toBe('');
     expect(emulator.isTokenValid(SERVICE, 'gw1', value)).toBe(false);
@@ -197,6 +210,8 @@ describe('ArmEmulator over raw HTTPS', () => {
     expect(errorOf(throttled).code).toBe('SubscriptionRequestsThrottled');
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(9);
     expect((await send({ path, authorization: 'Bearer another-principal' })).status).toBe(200);
-    expect((await send({ method: 'GET', path: `${SERVICE_PATH}/authorizationServers/newauthServer2?api-version=2024-05-01` })).status).toBe(200);
+    expect((await send({ method: 'GET', path: `${SERVICE_PATH}/authorizationServers/newauthServer2?api-version=2024-05-01` })).status).toBe(
+      200,
+    );
   });
 });

@@ -71,10 +71,17 @@ describe('ArmEmulator driven by the official @azure/arm-apimanagement client', (
 
     const expiry = inAFewDays();
     const primaryToken = (await client().gateway.generateToken(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'primary', expiry })).value ?? '';
-    const secondaryToken = (await client().gateway.generateToken(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'secondary', expiry })).value ?? '';
+    const secondaryToken =
+      (await client().gateway.generateToken(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'secondary', expiry })).value ?? '';
 
     let status: number | undefined;
-    await client().gateway.regenerateKey(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'primary' }, { onResponse: (response) => (status = response.status) });
+    await client().gateway.regenerateKey(
+      RESOURCE_GROUP,
+      SERVICE,
+      'gw1',
+      { keyType: 'primary' },
+      { onResponse: (response) => (status = response.status) },
+    );
     expect(status).toBe(204);
 
     const after = await client().gateway.listKeys(RESOURCE_GROUP, SERVICE, 'gw1');
@@ -104,7 +111,9 @@ describe('ArmEmulator driven by the official @azure/arm-apimanagement client', (
   it('sends ARM tracing and rate-limit headers, echoing the client request id', async () => {
     const responses: PipelineResponse[] = [];
     await client().gateway.listKeys(RESOURCE_GROUP, SERVICE, 'gw2', { onResponse: (response) => responses.push(response) });
-    await client().authorizationServer.get(RESOURCE_GROUP, SERVICE, 'newauthServer2', { onResponse: (response) => responses.push(response) });
+    await client().authorizationServer.get(RESOURCE_GROUP, SERVICE, 'newauthServer2', {
+      onResponse: (response) => responses.push(response),
+    });
     const [post, get] = responses as [PipelineResponse, PipelineResponse];
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
     expect(post.headers.get('x-ms-request-id')).toMatch(uuid);
@@ -132,13 +141,21 @@ describe('ArmEmulator driven by the official @azure/arm-apimanagement client', (
 
     it('refuses an expiry more than 30 days ahead', async () => {
       const expiry = new Date(Date.now() + 30 * DAY_MS + 60_000);
-      const error = await expectRestError(client().gateway.generateToken(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'primary', expiry }), 400, 'ValidationError');
+      const error = await expectRestError(
+        client().gateway.generateToken(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'primary', expiry }),
+        400,
+        'ValidationError',
+      );
       expect(validationTargets(error)).toEqual(['expiry']);
     });
 
     it('refuses an expiry in the past', async () => {
       const expiry = new Date(Date.now() - 60_000);
-      const error = await expectRestError(client().gateway.generateToken(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'primary', expiry }), 400, 'ValidationError');
+      const error = await expectRestError(
+        client().gateway.generateToken(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'primary', expiry }),
+        400,
+        'ValidationError',
+      );
       expect(validationTargets(error)).toEqual(['expiry']);
     });
 
@@ -160,7 +177,10 @@ describe('ArmEmulator driven by the official @azure/arm-apimanagement client', (
 
     it('passes an injected AuthorizationFailed through as ARM words it', async () => {
       const principal = '11111111-2222-3333-4444-555555555555';
-      emulator.inject('Gateway_GenerateToken', emulator.authorizationFailedFault('Gateway_GenerateToken', principal, { service: SERVICE, resourceName: 'gw1' }));
+      emulator.inject(
+        'Gateway_GenerateToken',
+        emulator.authorizationFailedFault('Gateway_GenerateToken', principal, { service: SERVICE, resourceName: 'gw1' }),
+      );
       const error = await expectRestError(
         client().gateway.generateToken(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'primary', expiry: inAFewDays() }),
         403,
@@ -176,7 +196,10 @@ describe('ArmEmulator driven by the official @azure/arm-apimanagement client', (
 
     it('fails to parse an injected malformed body', async () => {
       emulator.inject('Gateway_ListKeys', { malformedBody: true });
-      await expect(client().gateway.listKeys(RESOURCE_GROUP, SERVICE, 'gw1')).rejects.toMatchObject({ name: 'RestError', code: 'PARSE_ERROR' });
+      await expect(client().gateway.listKeys(RESOURCE_GROUP, SERVICE, 'gw1')).rejects.toMatchObject({
+        name: 'RestError',
+        code: 'PARSE_ERROR',
+      });
     });
 
     it('holds a response for an injected delay, which a client timeout cuts short', async () => {

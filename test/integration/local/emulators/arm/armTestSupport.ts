@@ -54,22 +54,22 @@ export function armHttp(emulator: ArmEmulator, tls: LocalTlsMaterial, request: R
     ...request.headers,
   };
   return new Promise((resolve, reject) => {
-    const req = https.request(
-      new URL(request.path, emulator.url),
-      { method: request.method ?? 'POST', headers, ca: tls.cert },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
+    const req = https.request(new URL(request.path, emulator.url), { method: request.method ?? 'POST', headers, ca: tls.cert }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
     req.on('error', reject);
     req.end(payload);
   });
 }
 
-export function errorOf(response: RawResponse): { code: string; message: string; details?: { code: string; target?: string; message: string }[] } {
+export function errorOf(response: RawResponse): {
+  code: string;
+  message: string;
+  details?: { code: string; target?: string; message: string }[];
+} {
   return (JSON.parse(response.text) as { error: ReturnType<typeof errorOf> }).error;
 }
 

@@ -134,7 +134,9 @@ describe('metadata', () => {
   it('surfaces a JWKS outage to jose as a failed fetch', async () => {
     issuer.inject('Jwks', { status: 503 });
     const token = await issuer.mintToken({ roles: ROLES, audience: AUDIENCE });
-    await expect(jwtVerify(token, remoteJwks(issuer), verifyOptions(issuer))).rejects.toThrow('Expected 200 OK from the JSON Web Key Set HTTP response');
+    await expect(jwtVerify(token, remoteJwks(issuer), verifyOptions(issuer))).rejects.toThrow(
+      'Expected 200 OK from the JSON Web Key Set HTTP response',
+    );
   });
 
   it('refuses a tenant id that is not a GUID', () => {
@@ -249,14 +251,20 @@ describe('minted tokens', () => {
     await expect(jwtVerify(expired, remoteJwks(issuer), verifyOptions(issuer))).rejects.toBeInstanceOf(errors.JWTExpired);
 
     const early = await issuer.mintToken({ roles: ROLES, audience: AUDIENCE, notBefore: new Date(Date.now() + hourMs) });
-    await expect(jwtVerify(early, remoteJwks(issuer), verifyOptions(issuer))).rejects.toMatchObject({ code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'nbf' });
+    await expect(jwtVerify(early, remoteJwks(issuer), verifyOptions(issuer))).rejects.toMatchObject({
+      code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      claim: 'nbf',
+    });
   });
 
   it("signs another tenant's token with a published key, so only the issuer check refuses it", async () => {
     const token = await issuer.mintToken({ roles: ROLES, audience: AUDIENCE, tenant: OTHER_TENANT });
     expect(decodeJwt(token)).toMatchObject({ iss: `${issuer.url}/${OTHER_TENANT}/v2.0`, tid: OTHER_TENANT });
     await expect(jwtVerify(token, remoteJwks(issuer), { algorithms: ['RS256'] })).resolves.toBeDefined();
-    await expect(jwtVerify(token, remoteJwks(issuer), verifyOptions(issuer))).rejects.toMatchObject({ code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'iss' });
+    await expect(jwtVerify(token, remoteJwks(issuer), verifyOptions(issuer))).rejects.toMatchObject({
+      code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      claim: 'iss',
+    });
   });
 
   it('refuses a lifetime that is not a positive whole number of seconds', async () => {
@@ -350,14 +358,22 @@ describe('forged tokens', () => {
 
   it.each([
     ['alg none', async () => algNoneToken(validToken), errors.JOSEAlgNotAllowed],
-    ['HS256 keyed with the public key PEM', async () => publicKeyHmacToken(validToken, await issuer.publicKeyPem()), errors.JOSEAlgNotAllowed],
+    [
+      'HS256 keyed with the public key PEM',
+      async () => publicKeyHmacToken(validToken, await issuer.publicKeyPem()),
+      errors.JOSEAlgNotAllowed,
+    ],
     ['a key no JWKS publishes', async () => foreignKeyToken(validToken), errors.JWKSNoMatchingKey],
     [
       "a foreign key under a published key's kid",
       async () => foreignKeyToken(validToken, { kid: decodeProtectedHeader(validToken).kid ?? '' }),
       errors.JWSSignatureVerificationFailed,
     ],
-    ['a tampered payload', async () => tamperedToken(validToken, { roles: [...ROLES, 'Broker.Admin'] }), errors.JWSSignatureVerificationFailed],
+    [
+      'a tampered payload',
+      async () => tamperedToken(validToken, { roles: [...ROLES, 'Broker.Admin'] }),
+      errors.JWSSignatureVerificationFailed,
+    ],
   ])('refuses %s with the expected jose error', async (_forgery, forge, expectedError) => {
     const forged = await forge();
     const { iat, exp, uti } = decodeJwt(validToken);
@@ -369,7 +385,11 @@ describe('forged tokens', () => {
     const validHeader = decodeProtectedHeader(validToken);
     expect(decodeProtectedHeader(algNoneToken(validToken))).toEqual({ alg: 'none' });
     expect(algNoneToken(validToken).endsWith('.')).toBe(true);
-    expect(decodeProtectedHeader(await publicKeyHmacToken(validToken, await issuer.publicKeyPem()))).toEqual({ alg: 'HS256', typ: 'JWT', kid: validHeader.kid });
+    expect(decodeProtectedHeader(await publicKeyHmacToken(validToken, await issuer.publicKeyPem()))).toEqual({
+      alg: 'HS256',
+      typ: 'JWT',
+      kid: validHeader.kid,
+    });
     const foreignKid = decodeProtectedHeader(await foreignKeyToken(validToken)).kid;
     expect(foreignKid).toEqual(expect.any(String));
     expect(foreignKid).not.toBe(validHeader.kid);

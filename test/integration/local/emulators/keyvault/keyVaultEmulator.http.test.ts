@@ -12,7 +12,9 @@ describe('KeyVaultEmulator over raw HTTPS', () => {
   });
   afterAll(() => Promise.all(emulators.map((emulator) => emulator.stop())));
 
-  async function started(options: KeyVaultEmulatorOptions = {}): Promise<{ emulator: KeyVaultEmulator; send: (request: RawRequest) => Promise<RawResponse> }> {
+  async function started(
+    options: KeyVaultEmulatorOptions = {},
+  ): Promise<{ emulator: KeyVaultEmulator; send: (request: RawRequest) => Promise<RawResponse> }> {
     const emulator = new KeyVaultEmulator(options);
     emulators.push(emulator);
     await emulator.start(tls);
@@ -41,14 +43,20 @@ describe('KeyVaultEmulator over raw HTTPS', () => {
     const { emulator, send } = await started({ verifyBearer: (token) => token === 'trusted' });
     const refused = await send({ path: `/secrets?${API}`, authorization: 'Bearer stranger' });
     expect(refused.status).toBe(401);
-    expect(refused.headers['www-authenticate']).toMatch(/^Bearer authorization="https:\/\/login\.microsoftonline\.com\/[^"]+", resource="https:\/\/vault\.azure\.net"$/);
+    expect(refused.headers['www-authenticate']).toMatch(
+      /^Bearer authorization="https:\/\/login\.microsoftonline\.com\/[^"]+", resource="https:\/\/vault\.azure\.net"$/,
+    );
     expect(emulator.unauthenticatedRequests()).toBe(0);
     expect((await send({ path: `/secrets?${API}`, authorization: 'Bearer trusted' })).status).toBe(200);
   });
 
   it('puts the request id, service version and region on every answer, errors included', async () => {
     const { send } = await started();
-    for (const response of [await send({ path: `/secrets?${API}` }), await send({ path: `/secrets/missing?${API}` }), await send({ path: '/nowhere' })]) {
+    for (const response of [
+      await send({ path: `/secrets?${API}` }),
+      await send({ path: `/secrets/missing?${API}` }),
+      await send({ path: '/nowhere' }),
+    ]) {
       expect(response.headers['x-ms-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(response.headers['x-ms-keyvault-service-version']).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       expect(response.headers['x-ms-keyvault-region']).toBe('local');
@@ -97,7 +105,14 @@ describe('KeyVaultEmulator over raw HTTPS', () => {
       id: expect.stringMatching(new RegExp(`^${emulator.url}/secrets/wire/[0-9a-f]{32}$`)),
       contentType: 'text/plain',
       tags: { a: 'b' },
-      attributes: { enabled: true, exp: 1772625600, created: seconds, updated: seconds, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 },
+      attributes: {
+        enabled: true,
+        exp: 1772625600,
+        created: seconds,
+        updated: seconds,
+        recoveryLevel: 'Recoverable+Purgeable',
+        recoverableDays: 90,
+      },
     });
   });
 
@@ -117,9 +132,14 @@ describe('KeyVaultEmulator over raw HTTPS', () => {
 
     const first = (await send({ path: `/secrets?${API}&maxresults=2` })).body as { value: { id: string }[]; nextLink: string | null };
     expect(first.value.map((item) => item.id)).toEqual([`${emulator.url}/secrets/a`, `${emulator.url}/secrets/b`]);
-    expect(first.nextLink).toMatch(new RegExp(`^${emulator.url}/secrets\\?api-version=2025-07-01&\\$skiptoken=[A-Za-z0-9_-]+&maxresults=2$`));
+    expect(first.nextLink).toMatch(
+      new RegExp(`^${emulator.url}/secrets\\?api-version=2025-07-01&\\$skiptoken=[A-Za-z0-9_-]+&maxresults=2$`),
+    );
 
-    const second = (await send({ path: (first.nextLink ?? '').slice(emulator.url.length) })).body as { value: { id: string }[]; nextLink: string | null };
+    const second = (await send({ path: (first.nextLink ?? '').slice(emulator.url.length) })).body as {
+      value: { id: string }[];
+      nextLink: string | null;
+    };
     expect(second).toEqual({ value: [expect.objectContaining({ id: `${emulator.url}/secrets/c` })], nextLink: null });
 
     expect((await send({ path: `/secrets?${API}&maxresults=26` })).status).toBe(400);

@@ -48,7 +48,12 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
     const expiresOn = new Date(start.getTime() + 7 * DAY_MS);
     const notBefore = new Date(start.getTime() - 60_000);
     const tags = { kind: 'gateway', service: 'apimService1', gateway: 'gw1' };
-    const set = await client().setSecret(name, 'GatewayKey gw1&202603081200&abc', { contentType: 'text/plain', tags, expiresOn, notBefore });
+    const set = await client().setSecret(name, 'GatewayKey gw1&202603081200&abc', {
+      contentType: 'text/plain',
+      tags,
+      expiresOn,
+      notBefore,
+    });
 
     expect(set.value).toBe('GatewayKey gw1&202603081200&abc');
     expect(set.properties.version).toMatch(/^[0-9a-f]{32}$/);
@@ -108,7 +113,12 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
 
     const listed = await collect(client().listPropertiesOfSecrets());
     const entry = listed.find((properties) => properties.name === name);
-    expect(entry).toMatchObject({ id: `${emulator.url}/secrets/${name}`, tags: { generation: '2' }, contentType: 'text/plain', enabled: true });
+    expect(entry).toMatchObject({
+      id: `${emulator.url}/secrets/${name}`,
+      tags: { generation: '2' },
+      contentType: 'text/plain',
+      enabled: true,
+    });
     expect(entry?.version).toBeUndefined();
     expect(entry?.updatedOn).toEqual(current.properties.updatedOn);
     const names = listed.map((properties) => properties.name.toLowerCase());
@@ -122,7 +132,14 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
     clock = new Date(start.getTime() + 60_000);
 
     const updated = await client().updateSecretProperties(name, version, { tags: { b: '2' }, enabled: false });
-    expect(updated).toMatchObject({ version, tags: { b: '2' }, enabled: false, contentType: 'text/plain', createdOn: start, updatedOn: clock });
+    expect(updated).toMatchObject({
+      version,
+      tags: { b: '2' },
+      enabled: false,
+      contentType: 'text/plain',
+      createdOn: start,
+      updatedOn: clock,
+    });
 
     const refused = await expectRestError(client().getSecret(name), 403, 'Forbidden');
     expect(refused.message).toBe('Operation get is not allowed on a disabled secret.');
@@ -270,7 +287,11 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
 
       await second.start(tls);
       const restored = await secretClient(second, tls).getSecret('persisted');
-      expect(restored).toMatchObject({ name: 'Persisted', value: 'kept', properties: { version: kept.properties.version, tags: { kind: 'gateway' } } });
+      expect(restored).toMatchObject({
+        name: 'Persisted',
+        value: 'kept',
+        properties: { version: kept.properties.version, tags: { kind: 'gateway' } },
+      });
       expect(restored.properties.vaultUrl).toBe(second.url);
       expect((await secretClient(second, tls).getDeletedSecret('soft-deleted')).name).toBe('soft-deleted');
     } finally {

@@ -24,7 +24,12 @@ describe('authorization server sanitizing (allow-list)', () => {
     const sanitized = authorizationServerSchema.parse({
       ...upstream,
       etagSecret: 'x',
-      properties: { ...upstream.properties, clientSecret: '2', futureSecretField: 'y', tokenBodyParameters: [{ name: 'a', value: 'b', extra: 'z' }] },
+      properties: {
+        ...upstream.properties,
+        clientSecret: '2',
+        futureSecretField: 'y',
+        tokenBodyParameters: [{ name: 'a', value: 'b', extra: 'z' }],
+      },
     });
     expect(sanitized).not.toHaveProperty('etagSecret');
     expect(sanitized.properties).not.toHaveProperty('clientSecret');

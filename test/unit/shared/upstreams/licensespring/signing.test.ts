@@ -21,9 +21,7 @@ describe('LicenseSpring request signing (vendor example vector)', () => {
   });
 
   it('builds the Authorization header exactly', () => {
-    expect(authorizationHeader({ apiKey: vector.apiKey, sharedKey: vector.sharedKey, date: vector.date })).toBe(
-      vector.authorizationHeader,
-    );
+    expect(authorizationHeader({ apiKey: vector.apiKey, sharedKey: vector.sharedKey, date: vector.date })).toBe(vector.authorizationHeader);
   });
 });
 
