@@ -18,7 +18,7 @@ const requireAll = (modules: string[]) => modules.map((module) => `require(${JSO
 export async function coldStart(rounds = 10): Promise<string[]> {
   const sdkTrio = ['@azure/functions', '@azure/identity', '@azure/keyvault-secrets'];
   const environment = await LocalEnvironment.start();
-  const brokerEnv = { ...process.env, ...environment.brokerSettings() };
+  const brokerEnv = { ...process.env, ...environment.brokerSettings(), BENCH_CALLER_TOKEN: await environment.callerToken() };
   try {
     const samples = await interleave(
       {

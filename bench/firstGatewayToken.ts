@@ -7,6 +7,7 @@ async function main(): Promise<void> {
     method: 'POST',
     url: 'http://127.0.0.1:7071/api/apim/apimService1/gateways/gw1/token',
     params: { service: 'apimService1', gatewayId: 'gw1' },
+    headers: { authorization: `Bearer ${process.env.BENCH_CALLER_TOKEN}` },
   });
   const context = new InvocationContext({ invocationId: 'bench', functionName: 'gatewayToken', logHandler: () => undefined });
   const response = await gatewayTokenHandler(request, context);

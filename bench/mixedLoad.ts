@@ -12,7 +12,7 @@ const sum = (counts: Record<string, number> | undefined) => Object.values(counts
  * LicenseSpring SSO URLs, which are never cached (5 %).
  */
 export async function mixedLoad(requests = 10_000, concurrency = 50): Promise<string[]> {
-  const environment = await startInProcessBroker();
+  const { environment, authorization } = await startInProcessBroker();
   const mix = (i: number) => {
     const slot = i % 20;
     if (slot < 14) {
@@ -23,21 +23,30 @@ export async function mixedLoad(requests = 10_000, concurrency = 50): Promise<st
         path: `/api/apim/apimService1/gateways/${gatewayId}/token`,
         params: { service: 'apimService1', gatewayId },
         body: JSON.stringify({ keyType }),
+        authorization,
       });
     }
-    if (slot < 17)
-      return invoke(ssoTokenHandler, { method: 'POST', path: '/api/apim/apimService1/sso-token', params: { service: 'apimService1' } });
+    if (slot < 17) {
+      return invoke(ssoTokenHandler, {
+        method: 'POST',
+        path: '/api/apim/apimService1/sso-token',
+        params: { service: 'apimService1' },
+        authorization,
+      });
+    }
     if (slot < 19) {
       return invoke(authorizationServerHandler, {
         method: 'GET',
         path: '/api/apim/apimService1/authorization-servers/newauthServer2',
         params: { service: 'apimService1', authsid: 'newauthServer2' },
+        authorization,
       });
     }
     return invoke(licenseSpringSsoUrlHandler, {
       method: 'GET',
       path: '/api/licensespring/sso-url?product=demo&customer_account_code=acme',
       params: {},
+      authorization,
     });
   };
   try {

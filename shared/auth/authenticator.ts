@@ -23,11 +23,27 @@ function refusalReason(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown';
 }
 
+interface VerifiedToken {
+  caller: Caller;
+  /** Accepted from here (`nbf` less the skew) ... */
+  validFrom: number;
+  /** ... until here: `exp` plus the skew, or the end of the re-verification period if sooner. */
+  validUntil: number;
+}
+
+/** A verified token is trusted again without its signature check for at most this long. */
+const REVERIFY_AFTER_MS = 5 * 60_000;
+const MAX_VERIFIED_TOKENS = 1_000;
+
 /**
  * Entra ID bearer tokens: RS256 only, signed by a key of the tenant's JWKS, issued by the tenant
  * (v1 or v2 issuer), for one of the broker's audiences, within `nbf`/`exp` give or take the skew.
+ * A caller presents the same token for many requests, so a verified token is remembered (bounded,
+ * for at most five minutes and never past its `exp`): the RSA check costs more than a cache hit.
  */
 export class JwtAuthenticator implements Authenticator {
+  private readonly verified = new Map<string, VerifiedToken>();
+
   constructor(
     private readonly settings: Pick<AuthSettings, 'issuers' | 'audiences'>,
     private readonly keys: JwksKeyStore,
@@ -40,6 +56,30 @@ export class JwtAuthenticator implements Authenticator {
     if (header === null) throw new UnauthorizedError({ internal: 'no bearer token' });
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) throw new UnauthorizedError({ tokenPresented: true, internal: 'malformed' });
+    const now = this.now().getTime();
+    const remembered = this.verified.get(token);
+    if (remembered && now >= remembered.validFrom && now < remembered.validUntil) return remembered.caller;
+    this.verified.delete(token);
+    const verified = await this.verify(token, log);
+    this.remember(token, verified, now);
+    return verified.caller;
+  }
+
+  private remember(token: string, verified: { caller: Caller; claims: Record<string, unknown> }, now: number): void {
+    const { exp, nbf } = verified.claims;
+    if (typeof exp !== 'number') return;
+    this.verified.set(token, {
+      caller: verified.caller,
+      validFrom: typeof nbf === 'number' ? nbf * 1000 - this.clockSkewMs : Number.NEGATIVE_INFINITY,
+      validUntil: Math.min(exp * 1000 + this.clockSkewMs, now + REVERIFY_AFTER_MS),
+    });
+    if (this.verified.size > MAX_VERIFIED_TOKENS) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+  }
+
+  private async verify(token: string, log: Logger): Promise<{ caller: Caller; claims: Record<string, unknown> }> {
     let claims: Record<string, unknown>;
     try {
       const verified = await jwtVerify(
@@ -64,7 +104,7 @@ export class JwtAuthenticator implements Authenticator {
     }
     const caller = callerFromClaims(claims);
     if (!caller) throw new UnauthorizedError({ tokenPresented: true, internal: 'no oid or sub claim' });
-    return caller;
+    return { caller, claims };
   }
 }
 

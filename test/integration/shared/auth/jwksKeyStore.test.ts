@@ -61,6 +61,24 @@ describe('JWKS cache (real HTTPS to the local issuer, injected clock)', () => {
     expect(jwksFetches()).toBe(before + 1);
   });
 
+  it('refuses a token once it expires (plus the skew), even one accepted before', async () => {
+    const broker = newBroker();
+    const token = await env.callerToken({ lifetimeSeconds: 600 });
+    await expect(authenticate(broker, token)).resolves.toBeDefined();
+    clock.advance(600_000 + 60_000 - 1000);
+    await expect(authenticate(broker, token)).resolves.toBeDefined();
+    clock.advance(1000);
+    await expect(authenticate(broker, token)).rejects.toMatchObject({ status: 401, internal: 'expired' });
+  });
+
+  it('refuses a token before its nbf (less the skew), even after accepting it once in time', async () => {
+    const broker = newBroker();
+    const token = await env.callerToken({ notBefore: new Date(clock.now().getTime() + 30_000) });
+    await expect(authenticate(broker, token)).resolves.toBeDefined();
+    clock.advance(-31_000);
+    await expect(authenticate(broker, token)).rejects.toMatchObject({ status: 401 });
+  });
+
   it('does not let a flood of tokens with unknown kids refetch the JWKS', async () => {
     const broker = newBroker();
     const valid = await env.callerToken();
