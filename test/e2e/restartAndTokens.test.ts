@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PROJECT_DIR, startLocalBroker, type LocalBroker } from '../support/localBroker';
+import { fetchWithin } from './support/http';
+
+const run = promisify(execFile);
+
+async function gatewayToken(broker: LocalBroker, authorization = broker.authorization) {
+  const response = await fetchWithin(`${broker.api}/apim/apimService1/gateways/gw1/token`, { method: 'POST', headers: { authorization } });
+  return { status: response.status, cache: response.headers.get('x-cache'), body: (await response.json()) as { value?: string } };
+}
+
+describe('a restarted broker', () => {
+  it('finds its token in Key Vault (the emulator keeps it in a file) and makes no upstream call', async () => {
+    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'broker-vault-')), 'vault.json');
+    const first = await startLocalBroker({ env: { LOCAL_KEYVAULT_STATE_FILE: stateFile } });
+    let minted: Awaited<ReturnType<typeof gatewayToken>>;
+    try {
+      minted = await gatewayToken(first);
+      expect(minted).toMatchObject({ status: 200, cache: 'miss' });
+    } finally {
+      expect((await first.stop()).code).toBe(0);
+    }
+    const second = await startLocalBroker({ env: { LOCAL_KEYVAULT_STATE_FILE: stateFile } });
+    try {
+      const served = await gatewayToken(second);
+      expect(served).toMatchObject({ status: 200, cache: 'hit' });
+      expect(served.body.value).toBe(minted.body.value);
+      expect((await second.upstreamCalls()).arm?.Gateway_GenerateToken).toBe(0);
+    } finally {
+      expect((await second.stop()).code).toBe(0);
+    }
+  }, 60_000);
+});
+
+describe('npm run token', () => {
+  let broker: LocalBroker;
+  beforeAll(async () => {
+    broker = await startLocalBroker();
+  }, 25_000);
+  afterAll(() => broker.stop());
+
+  const token = (...args: string[]) =>
+    run(process.execPath, [path.join(PROJECT_DIR, 'dist', 'local', 'token.js'), ...args], {
+      env: { ...process.env, PORT: String(broker.port) },
+    });
+
+  it('mints a caller token with only the roles asked for, against the running host', async () => {
+    const { stdout } = await token('--roles', 'Broker.SsoToken');
+    const authorization = `Bearer ${stdout.trim()}`;
+    const sso = await fetchWithin(`${broker.api}/apim/apimService1/sso-token`, { method: 'POST', headers: { authorization } });
+    expect(sso.status).toBe(200);
+    const refused = await gatewayToken(broker, authorization);
+    expect(refused.status).toBe(403);
+  });
+
+  it('explains its usage and exits 2 on bad arguments', async () => {
+    await expect(token('--roles')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('usage: npm run token') });
+  });
+});
