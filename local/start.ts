@@ -11,7 +11,7 @@ import { LOCAL_SAMPLE, LocalEnvironment } from './localEnvironment';
  */
 const PROJECT_DIR = path.resolve(__dirname, '..', '..');
 const UPSTREAM_CALLS_PATH = '/_local/upstream-calls';
-export const LOCAL_TOKEN_PATH = '/_local/token';
+const LOCAL_TOKEN_PATH = '/_local/token';
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -6,8 +6,7 @@ import { type ApimService, parseApimResourceId, SERVICE_ALIAS } from './apimServ
 export const LOCAL_ONLY_SETTINGS = ['BROKER_LOCAL_CA_CERT', 'BROKER_LOCAL_BEARER_TOKEN', 'BROKER_LOCAL_ISSUER_URL'] as const;
 
 /** The operations callers are authorized for, each by app role. */
-export const OPERATIONS = ['ssoToken', 'gatewayToken', 'authorizationServerRead', 'licenseSpringSsoUrl', 'rotate'] as const;
-export type Operation = (typeof OPERATIONS)[number];
+export type Operation = 'ssoToken' | 'gatewayToken' | 'authorizationServerRead' | 'licenseSpringSsoUrl' | 'rotate';
 
 const DEFAULT_ROLES: Record<Operation, string> = {
   ssoToken: 'Broker.SsoToken',

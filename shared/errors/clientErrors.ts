@@ -85,15 +85,6 @@ export class NotFoundError extends BrokerError {
   }
 }
 
-export class MethodNotAllowedError extends BrokerError {
-  readonly status = 405;
-  readonly code = 'MethodNotAllowed';
-
-  constructor(allowed: readonly string[]) {
-    super(`Use ${allowed.join(' or ')} on this route.`, { headers: { Allow: allowed.join(', ') } });
-  }
-}
-
 export class PayloadTooLargeError extends BrokerError {
   readonly status = 413;
   readonly code = 'PayloadTooLarge';

@@ -49,12 +49,3 @@ export class InternalError extends BrokerError {
     super('The broker failed to handle the request.', options);
   }
 }
-
-export class ServiceUnavailableError extends BrokerError {
-  readonly status = 503;
-  readonly code = 'ServiceUnavailable';
-
-  constructor(options: BrokerErrorOptions = {}) {
-    super('The broker is not ready to serve this request.', options);
-  }
-}

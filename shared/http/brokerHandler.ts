@@ -67,7 +67,7 @@ function toBrokerError(thrown: unknown): BrokerError {
   return thrown instanceof BrokerError ? thrown : new InternalError({ cause: thrown });
 }
 
-export function errorResponse(error: BrokerError, requestId: string, log: Logger, thrown: unknown): HttpResponseInit {
+function errorResponse(error: BrokerError, requestId: string, log: Logger, thrown: unknown): HttpResponseInit {
   if (!error.exposesDetail) logServerError(log, error, error === thrown ? error.cause : thrown);
   return { status: error.status, headers: error.headers, jsonBody: errorBody(error, requestId) };
 }

@@ -49,8 +49,6 @@ export const gatewayTokenBodySchema = z.strictObject({
     .optional(),
 });
 
-export type GatewayTokenBody = z.output<typeof gatewayTokenBodySchema>;
-
 const licenseSpringText = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 
 export const licenseSpringSsoQuerySchema = z.strictObject({
@@ -58,5 +56,3 @@ export const licenseSpringSsoQuerySchema = z.strictObject({
   customer_account_code: licenseSpringText,
   response_type: z.enum(['code', 'token'], { error: "must be 'code' or 'token'" }).default('code'),
 });
-
-export type LicenseSpringSsoQuery = z.output<typeof licenseSpringSsoQuerySchema>;
