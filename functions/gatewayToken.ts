@@ -1,18 +1,13 @@
 import { app } from '@azure/functions';
-import type * as Broker from '../shared/broker';
 import { brokerHandler } from '../shared/http/brokerHandler';
 import { readJsonObjectBody } from '../shared/http/requestInput';
 import { parseInput } from '../shared/http/validation';
-import { lazy } from '../shared/lazy';
-import type * as Schemas from '../shared/schemas/requestSchemas';
+import { broker, requestSchemas } from '../shared/lazyParts';
 import { formatUtcSeconds } from '../shared/time/isoDateTime';
-
-const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
-const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBroker());
 
 /** APIM Gateway Generate Token: a self-hosted gateway's `GatewayKey` credential, at most 30 days. */
 export const gatewayTokenHandler = brokerHandler({ cacheControl: 'no-store', operation: 'gatewayToken' }, async (call) => {
-  const { gatewayPathSchema, gatewayTokenBodySchema } = schemas();
+  const { gatewayPathSchema, gatewayTokenBodySchema } = requestSchemas();
   const { service, gatewayId } = parseInput(gatewayPathSchema, call.request.params);
   call.authorize({ service, gatewayId });
   const body = parseInput(gatewayTokenBodySchema, await readJsonObjectBody(call.request));

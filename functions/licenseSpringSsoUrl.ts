@@ -1,13 +1,8 @@
 import { app } from '@azure/functions';
-import type * as Broker from '../shared/broker';
 import { brokerHandler } from '../shared/http/brokerHandler';
 import { singleValuedQuery } from '../shared/http/requestInput';
 import { parseInput } from '../shared/http/validation';
-import { lazy } from '../shared/lazy';
-import type * as Schemas from '../shared/schemas/requestSchemas';
-
-const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
-const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBroker());
+import { broker, requestSchemas } from '../shared/lazyParts';
 
 /**
  * LicenseSpring SSO URL: single-use sign-in material, signed upstream and never cached. The query
@@ -15,7 +10,7 @@ const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBrok
  * and a repeat must be refused.
  */
 export const licenseSpringSsoUrlHandler = brokerHandler({ cacheControl: 'no-store', operation: 'licenseSpringSsoUrl' }, async (call) => {
-  const query = parseInput(schemas().licenseSpringSsoQuerySchema, singleValuedQuery(new URL(call.request.url).searchParams));
+  const query = parseInput(requestSchemas().licenseSpringSsoQuerySchema, singleValuedQuery(new URL(call.request.url).searchParams));
   call.authorize({ product: query.product, customerAccountCode: query.customer_account_code });
   call.admitMint();
   const answer = await broker().licenseSpring.getSsoUrl(

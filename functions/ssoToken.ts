@@ -1,17 +1,12 @@
 import { app } from '@azure/functions';
-import type * as Broker from '../shared/broker';
 import { brokerHandler } from '../shared/http/brokerHandler';
 import { readJsonObjectBody } from '../shared/http/requestInput';
 import { parseInput } from '../shared/http/validation';
-import { lazy } from '../shared/lazy';
-import type * as Schemas from '../shared/schemas/requestSchemas';
-
-const schemas = lazy(() => require('../shared/schemas/requestSchemas') as typeof Schemas);
-const broker = lazy(() => (require('../shared/broker') as typeof Broker).getBroker());
+import { broker, requestSchemas } from '../shared/lazyParts';
 
 /** APIM Get SSO Token: a developer-portal sign-in URL valid 5 minutes. */
 export const ssoTokenHandler = brokerHandler({ cacheControl: 'no-store', operation: 'ssoToken' }, async (call) => {
-  const { ssoTokenPathSchema, ssoTokenBodySchema } = schemas();
+  const { ssoTokenPathSchema, ssoTokenBodySchema } = requestSchemas();
   const { service } = parseInput(ssoTokenPathSchema, call.request.params);
   call.authorize({ service });
   parseInput(ssoTokenBodySchema, await readJsonObjectBody(call.request));

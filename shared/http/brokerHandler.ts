@@ -2,10 +2,9 @@ import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } fr
 import type { AuditTarget, Issuance } from '../audit/auditLog';
 import type { AccessControl } from '../auth/accessControl';
 import type { Caller } from '../auth/caller';
-import type * as Broker from '../broker';
 import type { Operation } from '../config/configSchema';
 import { BrokerError, InternalError } from '../errors';
-import { lazy } from '../lazy';
+import { broker } from '../lazyParts';
 import { invocationLogger, type Logger } from '../logging/logger';
 import { resolveRequestId } from './requestId';
 
@@ -34,8 +33,6 @@ export interface BrokerHandlerOptions {
 export interface ErrorBody {
   error: { code: string; message: string; target?: string; details?: { code: string; message: string; target?: string }[] };
 }
-
-const accessControl = lazy((): AccessControl => (require('../broker') as typeof Broker).getBroker().access);
 
 /** The ARM-shaped body a caller sees. Server errors say only their fixed sentence and the request id. */
 export function errorBody(error: BrokerError, requestId: string): ErrorBody {
@@ -88,7 +85,7 @@ export function brokerHandler(options: BrokerHandlerOptions, handle: (call: Brok
     let caller: Caller | undefined;
     let response: HttpResponseInit;
     try {
-      const access = operation === undefined ? undefined : accessControl();
+      const access: AccessControl | undefined = operation === undefined ? undefined : broker().access;
       if (access && operation) {
         caller = await access.authenticator.authenticate(request, log);
         access.authorizer.grantingRoles(caller, operation);
@@ -113,7 +110,7 @@ export function brokerHandler(options: BrokerHandlerOptions, handle: (call: Brok
       const error = toBrokerError(thrown);
       response = errorResponse(error, requestId, log, thrown);
       if (operation && DENIALS.has(error.status)) {
-        accessControl().audit.denied(log, { caller, operation, target, status: error.status, reason: error.internal ?? error.message });
+        broker().access.audit.denied(log, { caller, operation, target, status: error.status, reason: error.internal ?? error.message });
       }
     }
     const headers = new Headers(response.headers);
