@@ -9,5 +9,6 @@ module.exports = {
     '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  setupFiles: ['<rootDir>/test/support/silenceFunctionsTestMode.ts'],
   testTimeout: 30000,
 };

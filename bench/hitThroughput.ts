@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import path from 'node:path';
 import autocannon from 'autocannon';
 
 const PROJECT = path.resolve(__dirname, '..', '..');

@@ -1,4 +1,4 @@
-import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
+import { type HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
 import { LocalEnvironment } from '../local/localEnvironment';
 
 export interface InProcessBroker {

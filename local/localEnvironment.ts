@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ArmEmulator, type ArmEmulatorOptions } from './emulators/arm/armEmulator';
-import { LocalIssuer, LOCAL_TENANT_ID, type LocalIssuerOptions, type MintTokenOptions } from './emulators/issuer/localIssuer';
+import { LOCAL_TENANT_ID, LocalIssuer, type LocalIssuerOptions, type MintTokenOptions } from './emulators/issuer/localIssuer';
 import { KeyVaultEmulator, type KeyVaultEmulatorOptions } from './emulators/keyvault/keyVaultEmulator';
 import { LicenseSpringEmulator, type LicenseSpringEmulatorOptions } from './emulators/licensespring/licenseSpringEmulator';
 import { createLocalTls, type LocalTlsMaterial } from './emulators/tls';

@@ -1,7 +1,7 @@
-import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { functionFilesFromPackageMain, formatFunctionList, loadFunctionApp, readRoutePrefix, startLocalHost } from './host';
+import path from 'node:path';
 import { MAX_TOKEN_LIFETIME_SECONDS, type TokenArgs } from './emulators/issuer/tokenArgs';
+import { formatFunctionList, functionFilesFromPackageMain, loadFunctionApp, readRoutePrefix, startLocalHost } from './host';
 import { LOCAL_SAMPLE, LocalEnvironment } from './localEnvironment';
 
 /**

@@ -1,6 +1,6 @@
+import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import type { SecretClient } from '@azure/keyvault-secrets';
-import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import { ApimTokenService } from './apim/apimTokenService';
 import { AuditLog } from './audit/auditLog';
 import type { AccessControl } from './auth/accessControl';
@@ -12,9 +12,9 @@ import { TokenCache } from './cache/tokenCache';
 import type { BrokerConfig } from './config/configSchema';
 import { getConfig } from './config/loadConfig';
 import { lazy } from './lazy';
+import { MintRateLimiter } from './policy/mintRateLimiter';
 import { type Clock, systemClock } from './time/clock';
 import { sleep } from './time/sleep';
-import { MintRateLimiter } from './policy/mintRateLimiter';
 import { ApimClient } from './upstreams/arm/apimClient';
 import { LicenseSpringClient } from './upstreams/licensespring/licenseSpringClient';
 import { parseJsonBody, type RetrySettings, UpstreamPipeline } from './upstreams/upstreamPipeline';

@@ -1,5 +1,5 @@
-import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { LocalTlsMaterial } from './tls';
 

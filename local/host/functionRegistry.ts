@@ -1,6 +1,6 @@
 import type { FunctionTrigger, HttpHandler, LogLevel, TimerHandler } from '@azure/functions';
-import { consoleHostLog, isProblemLevel, type HostLog } from './hostLog';
-import { parseNcrontab, type NcrontabSchedule } from './ncrontab';
+import { consoleHostLog, type HostLog, isProblemLevel } from './hostLog';
+import { type NcrontabSchedule, parseNcrontab } from './ncrontab';
 import { parseRouteTemplate, type RouteTemplate } from './routeTemplate';
 
 /** One binding of the metadata `@azure/functions` hands to `registerFunction` (toCoreFunctionMetadata). */
@@ -109,16 +109,16 @@ export class FunctionRegistry {
   }
 
   private toHttpRegistration(functionName: string, trigger: FunctionTrigger, handler: HttpHandler): HttpRegistration {
-    const route = typeof trigger['route'] === 'string' ? trigger['route'] : functionName;
-    const declaredMethods = Array.isArray(trigger['methods']) ? (trigger['methods'] as unknown[]) : [];
+    const route = typeof trigger.route === 'string' ? trigger.route : functionName;
+    const declaredMethods = Array.isArray(trigger.methods) ? (trigger.methods as unknown[]) : [];
     const methods = declaredMethods.map((method) => String(method).toUpperCase());
     return { functionName, route, template: parseRouteTemplate(route), methods, trigger, handler };
   }
 
   private toTimerRegistration(functionName: string, trigger: FunctionTrigger, handler: TimerHandler): TimerRegistration {
-    if (typeof trigger['schedule'] !== 'string') throw new Error('timer trigger has no schedule');
-    const schedule = parseNcrontab(this.resolveAppSetting(trigger['schedule']));
-    return { functionName, schedule, runOnStartup: trigger['runOnStartup'] === true, trigger, handler };
+    if (typeof trigger.schedule !== 'string') throw new Error('timer trigger has no schedule');
+    const schedule = parseNcrontab(this.resolveAppSetting(trigger.schedule));
+    return { functionName, schedule, runOnStartup: trigger.runOnStartup === true, trigger, handler };
   }
 
   /** A schedule written `%NAME%` is read from the app setting NAME, as the Functions host does. */
@@ -140,7 +140,7 @@ function findTrigger(metadata: CoreFunctionMetadata): FunctionTrigger {
     throw new Error(`Function "${metadata.name}" must have exactly one trigger binding, found ${triggers.length}`);
   }
   const [bindingName, binding] = entry;
-  return { ...binding, name: typeof binding['name'] === 'string' ? binding['name'] : bindingName };
+  return { ...binding, name: typeof binding.name === 'string' ? binding.name : bindingName };
 }
 
 function remove<T>(list: T[], item: T): void {

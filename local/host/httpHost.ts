@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvocationContext } from '@azure/functions';
 import type { HttpRegistration } from './functionRegistry';
-import { describeError, invocationLogHandler, type HostLog } from './hostLog';
+import { describeError, type HostLog, invocationLogHandler } from './hostLog';
 import { readRequestBody, toHttpRequest, writeHandlerResult } from './httpMessages';
 import { RouteTable } from './routeTable';
 import { prefixRouteTemplate } from './routeTemplate';

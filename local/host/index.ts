@@ -6,14 +6,15 @@
  * Typical start-up: `startLocalHost({ registrations: loadFunctionApp(functionFilesFromPackageMain(dir)),
  * routePrefix: readRoutePrefix('host.json') })`.
  */
-export { FunctionRegistry } from './functionRegistry';
+
 export type { CoreBinding, CoreFunctionMetadata, Disposable, HttpRegistration, Registrations, TimerRegistration } from './functionRegistry';
+export { FunctionRegistry } from './functionRegistry';
 export { installFunctionsCoreHook, loadFunctionApp } from './functionsCoreHook';
-export { expandMainGlob, functionFilesFromPackageMain } from './mainGlob';
 export { readRoutePrefix } from './hostJson';
-export { consoleHostLog } from './hostLog';
 export type { HostLog } from './hostLog';
+export { consoleHostLog } from './hostLog';
 export type { ExtraRoutes } from './httpHost';
-export { formatFunctionList, startLocalHost } from './startLocalHost';
+export { expandMainGlob, functionFilesFromPackageMain } from './mainGlob';
 export type { LocalHost, LocalHostOptions } from './startLocalHost';
+export { formatFunctionList, startLocalHost } from './startLocalHost';
 export type { Clock } from './timerHost';

@@ -1,4 +1,4 @@
-import { compareRoutePrecedence, matchRouteTemplate, rawPathSegments, type RouteTemplate } from './routeTemplate';
+import { compareRoutePrecedence, matchRouteTemplate, type RouteTemplate, rawPathSegments } from './routeTemplate';
 
 export interface Route {
   readonly template: RouteTemplate;
@@ -7,7 +7,9 @@ export interface Route {
 }
 
 export type RouteResolution<R extends Route> =
-  { kind: 'found'; route: R; params: Record<string, string> } | { kind: 'methodNotAllowed'; allow: string[] } | { kind: 'notFound' };
+  | { kind: 'found'; route: R; params: Record<string, string> }
+  | { kind: 'methodNotAllowed'; allow: string[] }
+  | { kind: 'notFound' };
 
 /** Chooses the function for a request the way endpoint routing does: by precedence, then by method. */
 export class RouteTable<R extends Route> {

@@ -1,8 +1,8 @@
 import type { Registrations } from './functionRegistry';
 import { consoleHostLog, type HostLog } from './hostLog';
-import { startHttpHost, type ExtraRoutes } from './httpHost';
+import { type ExtraRoutes, startHttpHost } from './httpHost';
 import { prefixRouteTemplate } from './routeTemplate';
-import { startTimers, systemClock, type Clock } from './timerHost';
+import { type Clock, startTimers, systemClock } from './timerHost';
 
 export interface LocalHostOptions {
   registrations: Registrations;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext, type Timer } from '@azure/functions';
 import type { TimerRegistration } from './functionRegistry';
-import { describeError, invocationLogHandler, type HostLog } from './hostLog';
+import { describeError, type HostLog, invocationLogHandler } from './hostLog';
 
 /** Milliseconds since the epoch; injectable so tests can stand just before an occurrence. */
 export interface Clock {
@@ -25,7 +25,11 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  */
 export function startTimers(registrations: readonly TimerRegistration[], clock: Clock, log: HostLog): RunningTimers {
   const stops = registrations.map((registration) => scheduleTimer(registration, clock, log));
-  return { stop: () => stops.forEach((stop) => stop()) };
+  return {
+    stop: () => {
+      for (const stop of stops) stop();
+    },
+  };
 }
 
 function scheduleTimer(registration: TimerRegistration, clock: Clock, log: HostLog): () => void {

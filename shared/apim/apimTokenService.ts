@@ -1,6 +1,6 @@
+import { SingleFlight } from '../cache/singleFlight';
 import type { CacheOutcome, TokenCache } from '../cache/tokenCache';
 import { gatewayIdentity, ssoIdentity } from '../cache/tokenIdentity';
-import { SingleFlight } from '../cache/singleFlight';
 import type { ApimService } from '../config/apimServices';
 import { SSO_TOKEN_LIFETIME_MS } from '../config/configSchema';
 import { UnknownServiceError } from '../errors';

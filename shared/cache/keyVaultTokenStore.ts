@@ -1,4 +1,4 @@
-import type { SecretClient } from '@azure/keyvault-secrets';
+import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets';
 import { secretName, type TokenIdentity } from './tokenIdentity';
 import type { CachedToken, TokenStore } from './tokenStore';
 
@@ -33,7 +33,7 @@ export class KeyVaultTokenStore implements TokenStore {
   ) {}
 
   async read(identity: TokenIdentity): Promise<CachedToken | undefined> {
-    let secret;
+    let secret: KeyVaultSecret;
     try {
       secret = await this.client.getSecret(secretName(identity), { abortSignal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (error) {

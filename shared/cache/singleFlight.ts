@@ -7,7 +7,7 @@ export class SingleFlight<T> {
 
   run(key: string, work: () => Promise<T>): Promise<T> {
     const existing = this.inFlight.get(key);
-    if (existing) return existing;
+    if (existing !== undefined) return existing;
     const flight = work().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, flight);
     return flight;

@@ -4,7 +4,8 @@ import type { KeyType } from '../upstreams/arm/apimClient';
 
 /** Everything that changes a token's value: two requests share a cached token only when all match. */
 export type TokenIdentity =
-  { kind: 'gateway'; service: ApimService; gatewayId: string; keyType: KeyType } | { kind: 'sso'; service: ApimService };
+  | { kind: 'gateway'; service: ApimService; gatewayId: string; keyType: KeyType }
+  | { kind: 'sso'; service: ApimService };
 
 export function gatewayIdentity(service: ApimService, gatewayId: string, keyType: KeyType): TokenIdentity {
   return { kind: 'gateway', service, gatewayId, keyType };

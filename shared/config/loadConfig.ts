@@ -1,4 +1,4 @@
-import { azureOnlyProblems, environmentSchema, type BrokerConfig } from './configSchema';
+import { azureOnlyProblems, type BrokerConfig, environmentSchema } from './configSchema';
 
 /** A start-up failure listing every setting that is missing or wrong. */
 export class ConfigurationError extends Error {

@@ -11,7 +11,7 @@ const pathValue = (max: number) =>
     .string()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .refine((value) => !/[/\\%\u0000-\u001f\u007f]/.test(value), 'must not contain /, \\, % or control characters')
+    .refine((value) => !/[/\\%\p{Cc}]/u.test(value), 'must not contain /, \\, % or control characters')
     .refine((value) => value !== '.' && value !== '..', "must not be '.' or '..'");
 
 export const serviceAliasSchema = pathValue(80);

@@ -1,4 +1,3 @@
-import type { TokenCredential } from '@azure/identity';
 import {
   bearerTokenAuthenticationPolicy,
   createEmptyPipeline,
@@ -12,6 +11,7 @@ import {
   type PipelineResponse,
   tlsPolicy,
 } from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/identity';
 import { UpstreamError, UpstreamThrottledError, UpstreamTimeoutError } from '../errors';
 import type { Clock } from '../time/clock';
 

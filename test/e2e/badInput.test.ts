@@ -1,5 +1,5 @@
 import { useLocalBroker } from '../support/localBroker';
-import { errorSummary, rawRequest, type ErrorSummary } from './support/http';
+import { type ErrorSummary, errorSummary, rawRequest } from './support/http';
 
 /**
  * Bad input across the four token routes, over HTTP to the built app behind the local host. Each
@@ -337,7 +337,7 @@ describe('bad input is refused before any upstream call', () => {
     const after = await broker().upstreamCallsText();
 
     const summary: ErrorSummary & { allow?: string } = errorSummary(response.status, response.json);
-    const allow = response.headers['allow'];
+    const allow = response.headers.allow;
     if (typeof allow === 'string') summary.allow = allow;
     const alternatives = (Array.isArray(c.expected) ? c.expected : [c.expected]).map(({ message: _message, ...rest }) => rest);
     if (alternatives.length === 1) expect(summary).toEqual(alternatives[0]);

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_DIR, startLocalBroker, type LocalBroker } from '../support/localBroker';
+import { type LocalBroker, PROJECT_DIR, startLocalBroker } from '../support/localBroker';
 import { fetchWithin } from './support/http';
 
 const run = promisify(execFile);

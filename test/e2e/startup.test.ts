@@ -96,15 +96,15 @@ describe('node dist/local/start.js (what npm start runs after building)', () => 
       expect(emulatorPort).toBeGreaterThan(0);
       expect(emulatorPort).not.toBe(port);
     }
-    expect(emulators['arm']).not.toBe(emulators['licensespring']);
+    expect(emulators.arm).not.toBe(emulators.licensespring);
   });
 
   it('starts with every emulator operation at 0, and /api/health leaves the counts byte-identical', async () => {
     const before = await broker().upstreamCallsText();
     const calls = JSON.parse(before) as Record<string, Record<string, number>>;
     expect(Object.keys(calls)).toEqual(expect.arrayContaining(['arm', 'licensespring']));
-    expect(Object.keys(calls['arm'] ?? {}).sort()).toEqual([...ARM_OPERATIONS].sort());
-    expect(Object.keys(calls['licensespring'] ?? {})).toEqual(['SsoUrl']);
+    expect(Object.keys(calls.arm ?? {}).sort()).toEqual([...ARM_OPERATIONS].sort());
+    expect(Object.keys(calls.licensespring ?? {})).toEqual(['SsoUrl']);
     for (const [emulator, operations] of Object.entries(calls)) {
       for (const [operation, count] of Object.entries(operations))
         expect({ [`${emulator}.${operation}`]: count }).toEqual({ [`${emulator}.${operation}`]: 0 });

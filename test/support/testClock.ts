@@ -1,4 +1,4 @@
-import type { Logger, LogEvent } from '../../shared/logging/logger';
+import type { LogEvent, Logger } from '../../shared/logging/logger';
 
 /** A clock tests move by hand; the emulators can share it, so both sides agree on "now". */
 export class TestClock {

@@ -63,6 +63,6 @@ function gatewaySignature(gatewayId: string, stamp: string, key: string): Buffer
 export function ssoRedirectUri(serviceName: string, issuedAt: Date, randomBytes: RandomBytes): string {
   const expiry = new Date(issuedAt.getTime() + SSO_TOKEN_LIFETIME_MS);
   const token = `${SSO_ADMINISTRATOR_USER_ID}&${minuteStamp(expiry)}&${randomBytes(64).toString('base64')}`;
-  const encoded = encodeURIComponent(token).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  const encoded = encodeURIComponent(token).replace(/%[0-9A-F]{2}/g, (percentEscape) => percentEscape.toLowerCase());
   return `https://${serviceName}.portal.azure-api.net:443/signin-sso?token=${encoded}`;
 }

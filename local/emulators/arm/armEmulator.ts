@@ -1,17 +1,17 @@
 import { createHash, randomBytes as cryptoRandomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpsEmulator, type EmulatorRequest, type EmulatorResponse, type Fault } from '../httpsEmulator';
-import { newGatewayKey, signGatewayToken, ssoRedirectUri, verifyGatewayToken, type RandomBytes } from './apimCredentials';
-import { ApimState, DEFAULT_ARM_SEED, type ArmSeed, type GatewayState, type ServiceState } from './apimState';
+import { type EmulatorRequest, type EmulatorResponse, type Fault, HttpsEmulator } from '../httpsEmulator';
+import { newGatewayKey, type RandomBytes, signGatewayToken, ssoRedirectUri, verifyGatewayToken } from './apimCredentials';
+import { ApimState, type ArmSeed, DEFAULT_ARM_SEED, type GatewayState, type ServiceState } from './apimState';
 import { armError, armErrorResponse, authorizationFailedBody, validationErrorResponse } from './armErrors';
-import { ARM_OPERATIONS, ARM_OPERATION_ACTIONS, ARM_OPERATION_COLLECTIONS, serviceResourceId, type ArmOperation } from './armOperations';
+import { ARM_OPERATION_ACTIONS, ARM_OPERATION_COLLECTIONS, ARM_OPERATIONS, type ArmOperation, serviceResourceId } from './armOperations';
 import { APIM_API_VERSIONS, checkGatewayTokenRequest, checkKeyType, pathParameterProblems } from './armRequestRules';
 import { EXAMPLE_GATEWAY_KEYS, EXAMPLE_GATEWAY_TOKEN, EXAMPLE_SSO_TOKEN } from './officialExamples';
-import { ARM_SUBSCRIPTION_BUDGETS, SubscriptionThrottling, type RequestBudget, type RequestKind } from './subscriptionThrottling';
+import { ARM_SUBSCRIPTION_BUDGETS, type RequestBudget, type RequestKind, SubscriptionThrottling } from './subscriptionThrottling';
 
-export { ARM_OPERATIONS, ARM_OPERATION_ACTIONS, type ArmOperation } from './armOperations';
-export { DEFAULT_ARM_SEED, type ApimServiceSeed, type ArmSeed, type AuthorizationServerContract } from './apimState';
-export { authorizationFailedBody, type ArmErrorBody } from './armErrors';
+export { type ApimServiceSeed, type ArmSeed, type AuthorizationServerContract, DEFAULT_ARM_SEED } from './apimState';
+export { type ArmErrorBody, authorizationFailedBody } from './armErrors';
+export { ARM_OPERATION_ACTIONS, ARM_OPERATIONS, type ArmOperation } from './armOperations';
 export { APIM_API_VERSIONS } from './armRequestRules';
 
 export interface ArmEmulatorOptions {

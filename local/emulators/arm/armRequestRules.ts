@@ -67,7 +67,7 @@ export function pathParameterProblems(params: Readonly<Record<string, string>>, 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
 
 export function checkKeyType(body: Record<string, unknown>): Checked<KeyType> {
-  const keyType = body['keyType'];
+  const keyType = body.keyType;
   if (typeof keyType === 'string' && (KEY_TYPES as readonly string[]).includes(keyType)) {
     return { ok: true, value: keyType as KeyType };
   }
@@ -78,7 +78,7 @@ export function checkKeyType(body: Record<string, unknown>): Checked<KeyType> {
 /** `GatewayTokenRequestContract`: both fields required; expiry in the future and at most 30 days ahead. */
 export function checkGatewayTokenRequest(body: Record<string, unknown>, now: Date): Checked<{ keyType: KeyType; expiry: Date }> {
   const keyType = checkKeyType(body);
-  const expiry = checkExpiry(body['expiry'], now);
+  const expiry = checkExpiry(body.expiry, now);
   if (keyType.ok && expiry.ok) return { ok: true, value: { keyType: keyType.value, expiry: expiry.value } };
   return { ok: false, problems: [...(keyType.ok ? [] : keyType.problems), ...(expiry.ok ? [] : expiry.problems)] };
 }
@@ -109,7 +109,7 @@ export function parseIsoDateTime(text: string): Date | undefined {
   const [year, month, day, hour, minute, second] = ['year', 'month', 'day', 'hour', 'minute', 'second'].map((name) =>
     Number(groups[name]),
   ) as [number, number, number, number, number, number];
-  const millisecond = Number((groups['fraction'] ?? '').padEnd(3, '0').slice(0, 3));
+  const millisecond = Number((groups.fraction ?? '').padEnd(3, '0').slice(0, 3));
   const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millisecond));
   const calendarIsValid =
     local.getUTCFullYear() === year &&
@@ -119,7 +119,7 @@ export function parseIsoDateTime(text: string): Date | undefined {
     local.getUTCMinutes() === minute &&
     local.getUTCSeconds() === second;
   if (!calendarIsValid) return undefined;
-  const zone = groups['zone'] ?? 'Z';
+  const zone = groups.zone ?? 'Z';
   if (zone.toUpperCase() === 'Z') return local;
   const [offsetHours, offsetMinutes] = zone.slice(1).split(':').map(Number) as [number, number];
   if (offsetHours > 23 || offsetMinutes > 59) return undefined;

@@ -1,12 +1,12 @@
 import {
-  SignJWT,
-  UnsecuredJWT,
   base64url,
   calculateJwkThumbprint,
   decodeJwt,
   decodeProtectedHeader,
   exportJWK,
   generateKeyPair,
+  SignJWT,
+  UnsecuredJWT,
 } from 'jose';
 import { SIGNING_ALGORITHM } from './signingKeys';
 

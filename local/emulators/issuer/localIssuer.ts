@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { HttpsEmulator, type EmulatorRequest, type EmulatorResponse } from '../httpsEmulator';
-import { appTokenClaims, type AccessTokenVersion } from './accessTokenClaims';
+import { type EmulatorRequest, type EmulatorResponse, HttpsEmulator } from '../httpsEmulator';
+import { type AccessTokenVersion, appTokenClaims } from './accessTokenClaims';
 import { issuerUrl, jwksUrl, openIdConfiguration, openIdConfigurationUrl } from './openIdConfiguration';
-import { SIGNING_ALGORITHM, SigningKeyRing, generateSigningKey, type SigningKey } from './signingKeys';
+import { generateSigningKey, SIGNING_ALGORITHM, type SigningKey, SigningKeyRing } from './signingKeys';
 
 export type { AccessTokenVersion } from './accessTokenClaims';
 export { algNoneToken, foreignKeyToken, publicKeyHmacToken, tamperedToken } from './badTokens';
@@ -177,7 +177,7 @@ export class LocalIssuer extends HttpsEmulator<IssuerOperation> {
 
   /** Entra's answer for a tenant it does not know; tenant GUIDs compare case-insensitively. */
   private refuseUnknownTenant(request: EmulatorRequest): EmulatorResponse | undefined {
-    const tenant = request.params['tenant'] ?? '';
+    const tenant = request.params.tenant ?? '';
     if (tenant.toLowerCase() === this.tenantId) return undefined;
     return {
       status: 400,

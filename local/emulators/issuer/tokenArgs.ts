@@ -28,10 +28,10 @@ export function parseTokenArgs(argv: readonly string[]): ParsedTokenArgs {
     const argument = argv[index] ?? '';
     if (argument === '--help' || argument === '-h') return { ok: false, message: TOKEN_USAGE };
     const option = /^--(?<name>[a-z]+)(?:=(?<inline>.*))?$/s.exec(argument);
-    const name = OPTIONS.find((known) => known === option?.groups?.['name']);
+    const name = OPTIONS.find((known) => known === option?.groups?.name);
     if (!option || !name) return usageError(`unexpected argument '${argument}'`);
     if (values.has(name)) return usageError(`--${name} given more than once`);
-    let value = option.groups?.['inline'];
+    let value = option.groups?.inline;
     if (value === undefined) {
       const next = argv[index + 1];
       if (next === undefined || next.startsWith('--')) return usageError(`--${name} needs a value`);

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpsEmulator, type EmulatorRequest, type EmulatorResponse } from '../httpsEmulator';
+import { type EmulatorRequest, type EmulatorResponse, HttpsEmulator } from '../httpsEmulator';
 import type { LocalTlsMaterial } from '../tls';
 import {
   badParameter,
@@ -10,12 +10,12 @@ import {
   secretNotFound,
   throttledError,
 } from './keyVaultErrors';
-import { currentVersion, deletedSecretBundle, latestItem, secretBundle, versionItem, type SecretItem } from './secretBundles';
-import { SECRET_NAME_PATTERN, checkMaxResults, checkSetSecretBody, checkUpdateSecretBody } from './secretRequestRules';
-import { SecretStore, type SecretRecord, type SecretVersionRecord } from './secretStore';
+import { currentVersion, deletedSecretBundle, latestItem, type SecretItem, secretBundle, versionItem } from './secretBundles';
+import { checkMaxResults, checkSetSecretBody, checkUpdateSecretBody, SECRET_NAME_PATTERN } from './secretRequestRules';
+import { type SecretRecord, SecretStore, type SecretVersionRecord } from './secretStore';
 
-export { type KeyVaultErrorBody } from './keyVaultErrors';
-export { type DeletedSecretBundle, type SecretBundle, type SecretItem } from './secretBundles';
+export type { KeyVaultErrorBody } from './keyVaultErrors';
+export type { DeletedSecretBundle, SecretBundle, SecretItem } from './secretBundles';
 export { MAX_SECRET_VALUE_BYTES } from './secretRequestRules';
 
 /** The emulated operations, named as in the Key Vault secrets REST reference. */
@@ -179,11 +179,11 @@ export class KeyVaultEmulator extends HttpsEmulator<KeyVaultOperation> {
     const apiVersion = queryParameter(request.url, 'api-version');
     if (!apiVersion) return { ok: false, response: badParameter('The api-version query parameter is required.') };
 
-    const name = request.params['name'] ?? '';
-    if (request.params['name'] !== undefined && !SECRET_NAME_PATTERN.test(name)) {
+    const name = request.params.name ?? '';
+    if (request.params.name !== undefined && !SECRET_NAME_PATTERN.test(name)) {
       return { ok: false, response: badParameter(`The request URI contains an invalid name: ${name}`) };
     }
-    return { ok: true, value: { request, name, version: request.params['version'] ?? '', apiVersion } };
+    return { ok: true, value: { request, name, version: request.params.version ?? '', apiVersion } };
   }
 
   private challenge(message: string): EmulatorResponse {

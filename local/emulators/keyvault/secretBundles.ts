@@ -1,4 +1,4 @@
-import { RECOVERABLE_DAYS, type DeletedSecretRecord, type SecretRecord, type SecretVersionRecord } from './secretStore';
+import { type DeletedSecretRecord, RECOVERABLE_DAYS, type SecretRecord, type SecretVersionRecord } from './secretStore';
 
 /** The vault's deletion policy as every secret reports it: soft delete on, purge protection off. */
 const RECOVERY_LEVEL = 'Recoverable+Purgeable';

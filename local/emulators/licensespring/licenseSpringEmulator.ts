@@ -1,12 +1,12 @@
-import { createSign, generateKeyPairSync, randomBytes, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { HttpsEmulator, type EmulatorRequest, type EmulatorResponse } from '../httpsEmulator';
+import { createSign, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   AUTHORIZATION_PARAMETERS,
+  parseAuthorizationHeader,
   SIGNED_HEADERS,
   SIGNING_ALGORITHM,
-  parseAuthorizationHeader,
   sign,
 } from '../../../shared/upstreams/licensespring/signing';
+import { type EmulatorRequest, type EmulatorResponse, HttpsEmulator } from '../httpsEmulator';
 
 /**
  * The LicenseSpring License API's `GET /api/v4/sso_url`, as its documentation describes it:
@@ -226,7 +226,7 @@ export class LicenseSpringEmulator extends HttpsEmulator<LicenseSpringOperation>
     this.signatureTamper = undefined;
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
     // A corrupt signature is still a well-formed RSA signature, just over other bytes.
-    if (tamper !== 'omit') headers['licensesignature'] = this.rsaSign(tamper === 'corrupt' ? `${text}\n` : text);
+    if (tamper !== 'omit') headers.licensesignature = this.rsaSign(tamper === 'corrupt' ? `${text}\n` : text);
     return { status: 200, headers, body: text };
   }
 

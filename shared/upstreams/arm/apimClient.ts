@@ -5,8 +5,8 @@ import { NotFoundError, UpstreamError, UpstreamForbiddenError } from '../../erro
 import type { UpstreamPipeline } from '../upstreamPipeline';
 import { parseJsonBody, throttledError } from '../upstreamPipeline';
 import {
-  armErrorBodySchema,
   type AuthorizationServer,
+  armErrorBodySchema,
   authorizationServerSchema,
   gatewayTokenContractSchema,
   ssoTokenResultSchema,

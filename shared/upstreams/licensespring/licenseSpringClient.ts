@@ -1,4 +1,4 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { PipelineResponse } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import { UnknownProductError, UpstreamError } from '../../errors';

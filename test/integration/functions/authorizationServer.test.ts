@@ -1,6 +1,6 @@
-import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementGetAuthorizationServer.json';
-import { authorizationServerHandler } from '../../../functions/authorizationServer';
 import type * as AuthorizationServerFunction from '../../../functions/authorizationServer';
+import { authorizationServerHandler } from '../../../functions/authorizationServer';
+import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementGetAuthorizationServer.json';
 import { useBrokerEnvironment } from '../../support/brokerEnvironment';
 import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';

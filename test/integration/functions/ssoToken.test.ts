@@ -1,5 +1,5 @@
-import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementServiceGetSsoToken.json';
 import type * as SsoTokenFunction from '../../../functions/ssoToken';
+import officialExample from '../../fixtures/vectors/apim/2024-05-01_ApiManagementServiceGetSsoToken.json';
 import { useBrokerEnvironment } from '../../support/brokerEnvironment';
 import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';

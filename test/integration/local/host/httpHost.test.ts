@@ -1,8 +1,8 @@
 import http from 'node:http';
-import { HttpResponse, type HttpHandler, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContext } from '@azure/functions';
 import { FunctionRegistry } from '../../../../local/host/functionRegistry';
 import type { HostLog } from '../../../../local/host/hostLog';
-import { formatFunctionList, startLocalHost, type LocalHost } from '../../../../local/host/startLocalHost';
+import { formatFunctionList, type LocalHost, startLocalHost } from '../../../../local/host/startLocalHost';
 
 interface LogLine {
   level: string;
@@ -96,7 +96,7 @@ beforeAll(async () => {
   }));
   registerHttp(registry, 'bytes', { route: 'bytes/{kind:alpha}', methods: ['GET'] }, async (request) => {
     const bytes = Uint8Array.from([0, 255, 1, 254]);
-    const body = request.params['kind'] === 'buffer' ? Buffer.from(bytes) : bytes;
+    const body = request.params.kind === 'buffer' ? Buffer.from(bytes) : bytes;
     return { body, headers: { 'content-type': 'application/octet-stream' } };
   });
   registerHttp(

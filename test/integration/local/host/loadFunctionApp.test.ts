@@ -23,7 +23,7 @@ describe('loadFunctionApp in a plain Node process', () => {
 
   it('fails loudly when @azure/functions went into test mode before the hook was installed', async () => {
     const result = await runScenario('registerBeforeHook');
-    expect(result['error']).toMatch(
+    expect(result.error).toMatch(
       /^No function was registered by .*hello\.js, .*rotate\.js\. If "@azure\/functions" printed a "test mode" warning/,
     );
   });

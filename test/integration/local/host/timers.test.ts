@@ -2,7 +2,7 @@ import type { InvocationContext, Timer } from '@azure/functions';
 import { FunctionRegistry, type Registrations } from '../../../../local/host/functionRegistry';
 import type { HostLog } from '../../../../local/host/hostLog';
 import { startLocalHost } from '../../../../local/host/startLocalHost';
-import { startTimers, type Clock } from '../../../../local/host/timerHost';
+import { type Clock, startTimers } from '../../../../local/host/timerHost';
 
 interface Run {
   timer: Timer;

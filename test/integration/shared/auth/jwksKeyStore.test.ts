@@ -1,7 +1,7 @@
 import { HttpRequest } from '@azure/functions';
 import { foreignKeyToken } from '../../../../local/emulators/issuer/localIssuer';
 import type { LocalEnvironment } from '../../../../local/localEnvironment';
-import { buildBroker, type Broker } from '../../../../shared/broker';
+import { type Broker, buildBroker } from '../../../../shared/broker';
 import { loadConfig } from '../../../../shared/config/loadConfig';
 import { startBrokerEnvironment } from '../../../support/brokerEnvironment';
 import { recordingLogger, TestClock } from '../../../support/testClock';

@@ -1,7 +1,7 @@
 import { SecretClient } from '@azure/keyvault-secrets';
-import type { LocalEnvironment } from '../../../../local/localEnvironment';
 import { DEFAULT_ARM_SEED } from '../../../../local/emulators/arm/apimState';
-import { buildBroker, type Broker } from '../../../../shared/broker';
+import type { LocalEnvironment } from '../../../../local/localEnvironment';
+import { type Broker, buildBroker } from '../../../../shared/broker';
 import { gatewayIdentity, secretName, ssoIdentity } from '../../../../shared/cache/tokenIdentity';
 import { loadConfig } from '../../../../shared/config/loadConfig';
 import { startBrokerEnvironment } from '../../../support/brokerEnvironment';
@@ -12,12 +12,15 @@ const SKEW = 60_000;
 const FLEET = Array.from({ length: 200 }, (_, i) => `fleet-gw-${i}`);
 const seed = {
   ...DEFAULT_ARM_SEED,
-  services: [{ ...DEFAULT_ARM_SEED.services[0]!, gateways: ['gw.1', 'gw-1', ...FLEET] }],
+  services: DEFAULT_ARM_SEED.services.map((service) => ({ ...service, gateways: ['gw.1', 'gw-1', ...FLEET] })),
 };
 /** Gateways no earlier test has touched: the vault keeps what every test stored. */
 let fleetUsed = 0;
-const freshGateways = (count: number) => FLEET.slice(fleetUsed, (fleetUsed += count));
-const freshGateway = () => freshGateways(1)[0]!;
+const freshGateways = (count: number) => {
+  fleetUsed += count;
+  return FLEET.slice(fleetUsed - count, fleetUsed);
+};
+const freshGateway = () => freshGateways(1).join('');
 
 let env: LocalEnvironment;
 let clock: TestClock;
@@ -229,7 +232,7 @@ describe('single-flight under load (bounded, 127.0.0.1)', () => {
   it('1,000 concurrent requests over 50 gateways make exactly 50 upstream calls', async () => {
     const broker = newBroker();
     const fifty = freshGateways(50);
-    const tokens = await Promise.all(Array.from({ length: 1000 }, (_, i) => gateway(broker, fifty[i % 50]!)));
+    const tokens = await Promise.all(Array.from({ length: 1000 }, (_, i) => gateway(broker, fifty[i % 50] ?? 'none')));
     expect(new Set(tokens.map((token) => token.value)).size).toBe(50);
     expect(armMints()).toBe(50);
   });

@@ -1,4 +1,4 @@
-import { consoleHostLog, invocationLogHandler, type HostLog } from '../../../../local/host/hostLog';
+import { consoleHostLog, type HostLog, invocationLogHandler } from '../../../../local/host/hostLog';
 
 describe('host log', () => {
   it('writes [level] source: message lines, problems to stderr', () => {

@@ -1,5 +1,5 @@
-import { matchRouteTemplate, parseRouteTemplate, prefixRouteTemplate, rawPathSegments } from '../../../../local/host/routeTemplate';
 import { RouteTable } from '../../../../local/host/routeTable';
+import { matchRouteTemplate, parseRouteTemplate, prefixRouteTemplate, rawPathSegments } from '../../../../local/host/routeTemplate';
 
 /** Matches a request path against `template` under `prefix`, as the host does. */
 function match(template: string, pathname: string, prefix = 'api'): Record<string, string> | undefined {

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { parseApimResourceId, type ApimService } from '../../../../shared/config/apimServices';
 import { gatewayIdentity, secretName, ssoIdentity } from '../../../../shared/cache/tokenIdentity';
+import { type ApimService, parseApimResourceId } from '../../../../shared/config/apimServices';
 
 const service = parseApimResourceId(
   'apimService1',

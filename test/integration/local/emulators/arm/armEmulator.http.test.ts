@@ -1,6 +1,6 @@
 import { ArmEmulator, type ArmEmulatorOptions } from '../../../../../local/emulators/arm/armEmulator';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
-import { DAY_MS, ManualClock, SERVICE, SERVICE_PATH, armHttp, errorOf, readApimVector, type RawRequest } from './armTestSupport';
+import { armHttp, DAY_MS, errorOf, ManualClock, type RawRequest, readApimVector, SERVICE, SERVICE_PATH } from './armTestSupport';
 
 /** What the official client will not send (or not let a test see): raw HTTPS against the emulator. */
 describe('ArmEmulator over raw HTTPS', () => {
@@ -88,10 +88,10 @@ describe('ArmEmulator over raw HTTPS', () => {
       return errorOf(response).details?.map((detail) => detail.target);
     };
     const longGroup = 'g'.repeat(91);
-    expect(await targets(SERVICE_PATH.replace('/rg1/', `/${longGroup}/`) + '/getssotoken?api-version=2024-05-01')).toEqual([
+    expect(await targets(`${SERVICE_PATH.replace('/rg1/', `/${longGroup}/`)}/getssotoken?api-version=2024-05-01`)).toEqual([
       'resourceGroupName',
     ]);
-    expect(await targets(SERVICE_PATH.replace(SERVICE, 'apim-') + '/getssotoken?api-version=2024-05-01')).toEqual(['serviceName']);
+    expect(await targets(`${SERVICE_PATH.replace(SERVICE, 'apim-')}/getssotoken?api-version=2024-05-01`)).toEqual(['serviceName']);
     expect(await targets(`${SERVICE_PATH}/gateways/${'g'.repeat(81)}/regenerateKey?api-version=2024-05-01`)).toEqual(['gatewayId']);
     expect(await targets(`${SERVICE_PATH}/gateways/MANAGED/listKeys?api-version=2024-05-01`)).toEqual(['gatewayId']);
     expect(await targets(`${SERVICE_PATH}/authorizationServers/a%2Bb?api-version=2024-05-01`)).toEqual(['authsid']);

@@ -1,7 +1,7 @@
 import type { PipelineResponse } from '@azure/core-rest-pipeline';
 import { ARM_OPERATIONS, ArmEmulator } from '../../../../../local/emulators/arm/armEmulator';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
-import { DAY_MS, RESOURCE_GROUP, SERVICE, SUBSCRIPTION_ID, officialClient, readApimVector } from './armTestSupport';
+import { DAY_MS, officialClient, RESOURCE_GROUP, readApimVector, SERVICE, SUBSCRIPTION_ID } from './armTestSupport';
 
 /** The emulator as `@azure/arm-apimanagement` (api-version 2024-05-01 unless set) sees it. */
 describe('ArmEmulator driven by the official @azure/arm-apimanagement client', () => {
@@ -102,7 +102,7 @@ describe('ArmEmulator driven by the official @azure/arm-apimanagement client', (
     expect(first.id).toBe(example.id);
     expect(first.name).toBe('newauthServer2');
     expect(first.type).toBe('Microsoft.ApiManagement/service/authorizationServers');
-    expect(first.displayName).toBe(example.properties['displayName']);
+    expect(first.displayName).toBe(example.properties.displayName);
     expect(first.resourceOwnerPassword).toBe('pwd');
     expect(first.eTag).toMatch(/^"[0-9a-f]{16}"$/);
     expect(second.eTag).toBe(first.eTag);

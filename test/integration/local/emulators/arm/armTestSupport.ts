@@ -1,6 +1,6 @@
-import https from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { ApiManagementClient, type ApiManagementClientOptionalParams } from '@azure/arm-apimanagement';
 import type { ArmEmulator } from '../../../../../local/emulators/arm/armEmulator';

@@ -1,16 +1,16 @@
 import https from 'node:https';
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTVerifyOptions } from 'jose';
-import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, type JWK, type JWTVerifyOptions, jwtVerify } from 'jose';
 import {
+  algNoneToken,
   DEFAULT_TOKEN_LIFETIME_SECONDS,
+  foreignKeyToken,
   LOCAL_CALLER,
   LOCAL_TENANT_ID,
   LocalIssuer,
-  algNoneToken,
-  foreignKeyToken,
   publicKeyHmacToken,
   tamperedToken,
 } from '../../../../../local/emulators/issuer/localIssuer';
+import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
 
 const AUDIENCE = 'api://token-broker';
 const ROLES = ['Broker.Gateway.Mint', 'Broker.Rotate'];
@@ -85,14 +85,14 @@ describe('metadata', () => {
       subject_types_supported: ['pairwise'],
       response_types_supported: expect.arrayContaining(['code']),
     });
-    expect(body['jwks_uri']).toBe(issuer.jwksUri);
+    expect(body.jwks_uri).toBe(issuer.jwksUri);
     expect(issuer.calls()).toEqual({ OpenIdConfiguration: 1, Jwks: 0 });
   });
 
   it('publishes only public RSA signing keys in the JWKS', async () => {
     const { status, body } = await getJson(issuer.jwksUri);
     expect(status).toBe(200);
-    const keys = body['keys'] as JWK[];
+    const keys = body.keys as JWK[];
     expect(keys).toHaveLength(1);
     const [key] = keys;
     expect(Object.keys(key ?? {}).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
@@ -152,11 +152,11 @@ describe('minted tokens', () => {
 
   it('verifies a v2 token through the JWKS the OpenID configuration names, with Entra v2 app claims', async () => {
     const { body: configuration } = await getJson(issuer.openIdConfigurationUrl);
-    const jwks = createRemoteJWKSet(new URL(String(configuration['jwks_uri'])), { agent });
+    const jwks = createRemoteJWKSet(new URL(String(configuration.jwks_uri)), { agent });
     const token = await issuer.mintToken({ roles: ROLES, audience: AUDIENCE, version: 2 });
 
     const { payload, protectedHeader } = await jwtVerify(token, jwks, {
-      issuer: String(configuration['issuer']),
+      issuer: String(configuration.issuer),
       audience: AUDIENCE,
       algorithms: ['RS256'],
     });
@@ -211,7 +211,7 @@ describe('minted tokens', () => {
 
   it('gives every token its own uti', async () => {
     const [first, second] = await Promise.all([1, 2].map(() => issuer.mintToken({ roles: ROLES, audience: AUDIENCE })));
-    expect(decodeJwt(first ?? '')['uti']).not.toBe(decodeJwt(second ?? '')['uti']);
+    expect(decodeJwt(first ?? '').uti).not.toBe(decodeJwt(second ?? '').uti);
   });
 
   it('adds a name, and lets extra claims add, override and remove claims', async () => {
@@ -303,7 +303,7 @@ describe('key rotation and removal', () => {
     expect(issuer.calls().Jwks).toBe(2);
 
     const { body } = await getJson(issuer.jwksUri);
-    expect((body['keys'] as JWK[]).map((key) => key.kid)).toEqual([oldKid, newKid]);
+    expect((body.keys as JWK[]).map((key) => key.kid)).toEqual([oldKid, newKid]);
   });
 
   it('signs with an older published key when asked for its kid', async () => {
@@ -319,7 +319,7 @@ describe('key rotation and removal', () => {
     const token = await issuer.mintToken({ roles: ROLES, audience: AUDIENCE });
     expect(decodeProtectedHeader(token).kid).toBe(kids[1]);
     const { body } = await getJson(issuer.jwksUri);
-    expect((body['keys'] as JWK[]).map((key) => key.kid).slice(1)).toEqual(kids);
+    expect((body.keys as JWK[]).map((key) => key.kid).slice(1)).toEqual(kids);
   });
 
   it('fails verification with no matching key once the signing key is removed', async () => {
@@ -333,7 +333,7 @@ describe('key rotation and removal', () => {
     await expect(issuer.mintToken({ roles: ROLES, audience: AUDIENCE, kid })).rejects.toThrow(`publishes no key with kid ${kid}`);
 
     const { body } = await getJson(issuer.jwksUri);
-    expect((body['keys'] as JWK[]).map((key) => key.kid)).toEqual([newKid]);
+    expect((body.keys as JWK[]).map((key) => key.kid)).toEqual([newKid]);
   });
 
   it('refuses to mint once every key is removed', async () => {
@@ -395,7 +395,7 @@ describe('forged tokens', () => {
     expect(foreignKid).not.toBe(validHeader.kid);
     const tampered = tamperedToken(validToken, { roles: ['Broker.Admin'] });
     expect(tampered.split('.')[2]).toBe(validToken.split('.')[2]);
-    expect(decodeJwt(tampered)['roles']).toEqual(['Broker.Admin']);
+    expect(decodeJwt(tampered).roles).toEqual(['Broker.Admin']);
   });
 
   it('still refuses the algorithm forgeries when a verifier forgets the algorithms allow-list', async () => {

@@ -1,4 +1,4 @@
-import { MAX_TOKEN_LIFETIME_SECONDS, TOKEN_USAGE, parseTokenArgs } from '../../../../../local/emulators/issuer/tokenArgs';
+import { MAX_TOKEN_LIFETIME_SECONDS, parseTokenArgs, TOKEN_USAGE } from '../../../../../local/emulators/issuer/tokenArgs';
 
 describe('parseTokenArgs', () => {
   it('reads roles alone, leaving the other options absent so defaults survive a spread', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KEY_VAULT_OPERATIONS, KeyVaultEmulator, MAX_SECRET_VALUE_BYTES } from '../../../../../local/emulators/keyvault/keyVaultEmulator';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
-import { DAY_MS, collect, collectPages, expectRestError, secretClient } from './keyVaultTestSupport';
+import { collect, collectPages, DAY_MS, expectRestError, secretClient } from './keyVaultTestSupport';
 
 /** The emulator as the real `@azure/keyvault-secrets` client (api-version 2025-07-01) sees it. */
 describe('KeyVaultEmulator driven by the real SecretClient', () => {

@@ -1,5 +1,5 @@
-import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import type { TokenCredential } from '@azure/core-auth';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
 import type { KeyVaultEmulator } from '../../../../../local/emulators/keyvault/keyVaultEmulator';

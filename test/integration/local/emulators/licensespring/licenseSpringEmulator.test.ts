@@ -1,9 +1,9 @@
-import https from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
 import { generateKeyPairSync, verify } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import { LicenseAPI } from '@licensespring/node-sdk';
-import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
 import { LicenseSpringEmulator } from '../../../../../local/emulators/licensespring/licenseSpringEmulator';
+import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
 import { authorizationHeader, licenseSpringDate } from '../../../../../shared/upstreams/licensespring/signing';
 
 const MINUTE_MS = 60_000;
@@ -144,7 +144,7 @@ describe('LicenseSpring emulator over raw HTTPS', () => {
 
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
-    const signature = Buffer.from(String(response.headers['licensesignature']), 'base64');
+    const signature = Buffer.from(String(response.headers.licensesignature), 'base64');
     expect(verify('RSA-SHA256', Buffer.from(response.text), emulator.publicKeyPem, signature)).toBe(true);
     expect(emulator.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
   });
@@ -155,7 +155,7 @@ describe('LicenseSpring emulator over raw HTTPS', () => {
     const response = await getSsoUrl(SAMPLE_QUERY, signedHeaders());
 
     expect(response.status).toBe(200);
-    expect(response.headers['licensesignature']).toBeUndefined();
+    expect(response.headers.licensesignature).toBeUndefined();
   });
 
   it('accepts the trailing slash of the documentation example and a Date 14 minutes old', async () => {
@@ -212,7 +212,7 @@ describe('LicenseSpring emulator over raw HTTPS', () => {
     const response = await getSsoUrl(query, headers());
 
     expect(response.status).toBe(400);
-    expect(response.headers['licensesignature']).toBeUndefined();
+    expect(response.headers.licensesignature).toBeUndefined();
     expect(JSON.parse(response.text)).toEqual({ status: 400, code, message: expect.any(String) });
   });
 

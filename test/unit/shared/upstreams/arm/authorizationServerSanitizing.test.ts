@@ -1,5 +1,5 @@
-import officialExample from '../../../../fixtures/vectors/apim/2024-05-01_ApiManagementGetAuthorizationServer.json';
 import { authorizationServerSchema } from '../../../../../shared/upstreams/arm/armSchemas';
+import officialExample from '../../../../fixtures/vectors/apim/2024-05-01_ApiManagementGetAuthorizationServer.json';
 
 const SECRET_FIELDS = ['clientSecret', 'resourceOwnerUsername', 'resourceOwnerPassword'];
 

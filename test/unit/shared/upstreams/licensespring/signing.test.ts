@@ -1,4 +1,3 @@
-import vector from '../../../../fixtures/vectors/licensespring/request-signature.json';
 import {
   authorizationHeader,
   licenseSpringDate,
@@ -6,6 +5,7 @@ import {
   sign,
   signingString,
 } from '../../../../../shared/upstreams/licensespring/signing';
+import vector from '../../../../fixtures/vectors/licensespring/request-signature.json';
 
 describe('LicenseSpring request signing (vendor example vector)', () => {
   it('formats the Date header as RFC 7231 GMT', () => {
