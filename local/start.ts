@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { MAX_TOKEN_LIFETIME_SECONDS, type TokenArgs } from './emulators/issuer/tokenArgs';
 import { formatFunctionList, functionFilesFromPackageMain, loadFunctionApp, readRoutePrefix, startLocalHost } from './host';
+import { readRequestBody } from './http/requestBody';
 import { LOCAL_SAMPLE, LocalEnvironment } from './localEnvironment';
 
 /**
@@ -12,15 +13,6 @@ import { LOCAL_SAMPLE, LocalEnvironment } from './localEnvironment';
 const PROJECT_DIR = path.resolve(__dirname, '..', '..');
 const UPSTREAM_CALLS_PATH = '/_local/upstream-calls';
 const LOCAL_TOKEN_PATH = '/_local/token';
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
-}
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -35,9 +27,9 @@ function localRoutes(environment: LocalEnvironment) {
       return true;
     }
     if (req.method === 'POST' && req.url === LOCAL_TOKEN_PATH) {
-      void readBody(req)
-        .then(async (text) => {
-          const args = JSON.parse(text) as TokenArgs;
+      void readRequestBody(req)
+        .then(async (body) => {
+          const args = JSON.parse(body.toString('utf8')) as TokenArgs;
           json(res, 200, { token: await environment.callerToken(args) });
         })
         .catch((error: unknown) => json(res, 400, { error: { code: 'InvalidParameter', message: String(error) } }));

@@ -14,7 +14,6 @@ import { getConfig } from './config/loadConfig';
 import { lazy } from './lazy';
 import { MintRateLimiter } from './policy/mintRateLimiter';
 import { type Clock, systemClock } from './time/clock';
-import { sleep } from './time/sleep';
 import { ApimClient } from './upstreams/arm/apimClient';
 import { LicenseSpringClient } from './upstreams/licensespring/licenseSpringClient';
 import { parseJsonBody, type RetrySettings, UpstreamPipeline } from './upstreams/upstreamPipeline';
@@ -22,7 +21,6 @@ import { parseJsonBody, type RetrySettings, UpstreamPipeline } from './upstreams
 /** What the broker takes from its surroundings besides configuration: time. */
 export interface BrokerRuntime {
   clock: Clock;
-  sleep: (ms: number) => Promise<void>;
 }
 
 export interface Broker {
@@ -72,9 +70,7 @@ function accessControl(config: BrokerConfig, runtime: BrokerRuntime, pipeline: (
   });
   return {
     authenticator:
-      auth.mode === 'easyauth'
-        ? new EasyAuthAuthenticator()
-        : new JwtAuthenticator(auth, keys, config.policy.clockSkewMs, runtime.clock.now),
+      auth.mode === 'easyauth' ? new EasyAuthAuthenticator() : new JwtAuthenticator(auth, keys, config.policy.clockSkewMs, runtime.clock),
     authorizer: new Authorizer(auth),
     mintLimiter: new MintRateLimiter(config.mintLimitPerMinute, runtime.clock),
     audit: new AuditLog(config.auditKey),
@@ -86,7 +82,7 @@ export function buildBroker(config: BrokerConfig, runtime: BrokerRuntime): Broke
   const credential = brokerCredential(config);
   const httpClient = createDefaultHttpClient();
   const pipelineWith = (retry: RetrySettings, armCredential?: { tokenCredential: TokenCredential; scope: string }) =>
-    new UpstreamPipeline({ retry, ...runtime, httpClient, credential: armCredential, caCert: config.local.caCert });
+    new UpstreamPipeline({ retry, clock: runtime.clock, httpClient, credential: armCredential, caCert: config.local.caCert });
   const pipeline = (armCredential?: { tokenCredential: TokenCredential; scope: string }) => pipelineWith(config.upstream, armCredential);
 
   const vaultUrl = config.cache.keyVaultUrl;
@@ -115,4 +111,4 @@ export function buildBroker(config: BrokerConfig, runtime: BrokerRuntime): Broke
 }
 
 /** The process's broker: built on first use, so function modules load fast and invocations share it. */
-export const getBroker = lazy(() => buildBroker(getConfig(), { clock: systemClock, sleep }));
+export const getBroker = lazy(() => buildBroker(getConfig(), { clock: systemClock }));

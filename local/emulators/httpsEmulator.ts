@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../shared/time/clock';
+import { readRequestBody } from '../http/requestBody';
 import type { LocalTlsMaterial } from './tls';
 
 /** What a route handler answers; `body` objects are sent as JSON, strings as they are. */
@@ -48,13 +50,16 @@ export abstract class HttpsEmulator<Op extends string> {
   private server: https.Server | undefined;
   private readonly counts: Record<Op, number>;
   private readonly faults = new Map<Op, Required<Pick<Fault, 'times'>> & Fault>();
-  private readonly pendingDelays = new Set<NodeJS.Timeout>();
+  /** Aborts every fault delay still waiting when the emulator stops, so none outlives it. */
+  private delays = new AbortController();
   private baseUrl: string | undefined;
 
   protected constructor(
     readonly name: string,
     readonly operations: readonly Op[],
     private readonly routes: readonly EmulatorRoute<Op>[],
+    /** Time as this upstream sees it: expiries, date windows and fault delays. */
+    protected readonly clock: Clock,
   ) {
     this.counts = Object.fromEntries(operations.map((op) => [op, 0])) as Record<Op, number>;
   }
@@ -104,8 +109,8 @@ export abstract class HttpsEmulator<Op extends string> {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const timer of this.pendingDelays) clearTimeout(timer);
-    this.pendingDelays.clear();
+    this.delays.abort();
+    this.delays = new AbortController();
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -115,7 +120,7 @@ export abstract class HttpsEmulator<Op extends string> {
     const common = this.commonHeaders(req.headers);
     const send = (response: EmulatorResponse) => sendResponse(res, { ...response, headers: { ...common, ...response.headers } });
     try {
-      const rawBody = await readBody(req);
+      const rawBody = await readRequestBody(req);
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       const method = (req.method ?? 'GET').toUpperCase();
       const match = this.match(method, url.pathname);
@@ -126,7 +131,7 @@ export abstract class HttpsEmulator<Op extends string> {
       const { route, params } = match;
       this.counts[route.operation] += 1;
       const fault = this.takeFault(route.operation);
-      if (fault?.delayMs) await this.delay(fault.delayMs);
+      if (fault?.delayMs) await this.clock.sleep(fault.delayMs, this.delays.signal);
       if (res.destroyed) return;
       if (fault?.status) {
         const headers: Record<string, string> = {};
@@ -148,17 +153,6 @@ export abstract class HttpsEmulator<Op extends string> {
     } catch (error) {
       send({ status: 500, body: this.errorBody(500, 'InternalError', (error as Error).message) });
     }
-  }
-
-  /** A fault's delay, cancelled by `stop()` so no timer outlives the emulator. */
-  private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pendingDelays.delete(timer);
-        resolve();
-      }, ms);
-      this.pendingDelays.add(timer);
-    });
   }
 
   private match(method: string, path: string): { route: EmulatorRoute<Op>; params: Record<string, string> } | undefined {
@@ -190,15 +184,6 @@ function safeDecode(value: string): string {
   } catch {
     return value;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function sendResponse(res: ServerResponse, response: EmulatorResponse): void {

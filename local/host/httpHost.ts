@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvocationContext } from '@azure/functions';
+import { resolveRequestId } from '../../shared/http/requestId';
+import { readRequestBody } from '../http/requestBody';
 import type { HttpRegistration } from './functionRegistry';
 import { describeError, type HostLog, invocationLogHandler } from './hostLog';
-import { readRequestBody, toHttpRequest, writeHandlerResult } from './httpMessages';
+import { toHttpRequest, writeHandlerResult } from './httpMessages';
 import { RouteTable } from './routeTable';
 import { prefixRouteTemplate } from './routeTemplate';
 
@@ -110,9 +112,7 @@ function sendMethodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: 
     .end(body);
 }
 
-const CALLER_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
+/** The broker's own request-id rule, applied to Node's header map. */
 function requestIdOf(req: IncomingMessage): string {
-  const candidates = [req.headers['x-request-id'], req.headers['x-ms-client-request-id']];
-  return candidates.find((value): value is string => typeof value === 'string' && CALLER_REQUEST_ID.test(value)) ?? randomUUID();
+  return resolveRequestId({ get: (name) => req.headersDistinct[name]?.join(', ') ?? null });
 }

@@ -1,15 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { HttpRequest, HttpResponse } from '@azure/functions';
 
-export function readRequestBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /**
  * The HttpRequest the Functions host would hand the function. The host passes headers and query
  * as string maps, so repeated headers arrive joined by ", " and a repeated query parameter as

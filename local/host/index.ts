@@ -17,4 +17,3 @@ export type { ExtraRoutes } from './httpHost';
 export { expandMainGlob, functionFilesFromPackageMain } from './mainGlob';
 export type { LocalHost, LocalHostOptions } from './startLocalHost';
 export { formatFunctionList, startLocalHost } from './startLocalHost';
-export type { Clock } from './timerHost';

@@ -1,8 +1,9 @@
+import { type Clock, systemClock } from '../../shared/time/clock';
 import type { Registrations } from './functionRegistry';
 import { consoleHostLog, type HostLog } from './hostLog';
 import { type ExtraRoutes, startHttpHost } from './httpHost';
 import { prefixRouteTemplate } from './routeTemplate';
-import { type Clock, startTimers, systemClock } from './timerHost';
+import { startTimers } from './timerHost';
 
 export interface LocalHostOptions {
   registrations: Registrations;

@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext, type Timer } from '@azure/functions';
+import type { Clock } from '../../shared/time/clock';
 import type { TimerRegistration } from './functionRegistry';
 import { describeError, type HostLog, invocationLogHandler } from './hostLog';
-
-/** Milliseconds since the epoch; injectable so tests can stand just before an occurrence. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 export interface RunningTimers {
   stop(): void;
@@ -34,28 +28,13 @@ export function startTimers(registrations: readonly TimerRegistration[], clock: 
 
 function scheduleTimer(registration: TimerRegistration, clock: Clock, log: HostLog): () => void {
   const { functionName, schedule } = registration;
-  let pending: NodeJS.Timeout | undefined;
-  let stopped = false;
+  const stopped = new AbortController();
 
-  const armAfter = (time: number): void => {
-    if (stopped) return;
-    const occurrence = schedule.nextAfter(time);
-    if (occurrence) waitFor(occurrence);
-    else log('warning', functionName, `schedule "${schedule.expression}" has no further occurrence`);
-  };
-
-  // Re-checks the clock on every wake-up: timers may fire early, and long waits are chained.
-  const waitFor = (occurrence: Date): void => {
-    const delay = occurrence.getTime() - clock.now();
-    if (delay > 0) {
-      pending = setTimeout(() => waitFor(occurrence), Math.min(delay, MAX_TIMEOUT_MS));
-      return;
+  // Re-checks the clock after every wake-up: a wait may end early, and long waits are chained.
+  const waitUntil = async (occurrence: Date): Promise<void> => {
+    for (let delay = occurrence.getTime() - clock.now().getTime(); delay > 0; delay = occurrence.getTime() - clock.now().getTime()) {
+      await clock.sleep(Math.min(delay, MAX_TIMEOUT_MS), stopped.signal);
     }
-    runThenRearm(occurrence);
-  };
-
-  const runThenRearm = (occurrence: Date): void => {
-    void run(occurrence).then(() => armAfter(Math.max(clock.now(), occurrence.getTime())));
   };
 
   const run = async (occurrence: Date): Promise<void> => {
@@ -66,7 +45,7 @@ function scheduleTimer(registration: TimerRegistration, clock: Clock, log: HostL
       scheduleStatus: {
         last: occurrence.toISOString(),
         next: next?.toISOString() ?? '',
-        lastUpdated: new Date(clock.now()).toISOString(),
+        lastUpdated: clock.now().toISOString(),
       },
     };
     const context = new InvocationContext({
@@ -83,11 +62,25 @@ function scheduleTimer(registration: TimerRegistration, clock: Clock, log: HostL
     }
   };
 
-  if (registration.runOnStartup) runThenRearm(new Date(clock.now()));
-  else armAfter(clock.now());
-
-  return () => {
-    stopped = true;
-    clearTimeout(pending);
+  const loop = async (): Promise<void> => {
+    let after = clock.now().getTime();
+    if (registration.runOnStartup) await run(new Date(after));
+    while (!stopped.signal.aborted) {
+      const occurrence = schedule.nextAfter(after);
+      if (!occurrence) {
+        log('warning', functionName, `schedule "${schedule.expression}" has no further occurrence`);
+        return;
+      }
+      await waitUntil(occurrence);
+      if (stopped.signal.aborted) return;
+      await run(occurrence);
+      after = Math.max(clock.now().getTime(), occurrence.getTime());
+    }
   };
+
+  // A stop aborts the wait in progress; that rejection is how the loop ends.
+  loop().catch((error: unknown) => {
+    if (!stopped.signal.aborted) log('error', functionName, `Timer loop failed: ${describeError(error)}`);
+  });
+  return () => stopped.abort();
 }

@@ -3,6 +3,7 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 import type { AuthSettings } from '../config/configSchema';
 import { UnauthorizedError } from '../errors';
 import type { Logger } from '../logging/logger';
+import type { Clock } from '../time/clock';
 import { type Caller, callerFromClaims } from './caller';
 import type { JwksKeyStore } from './jwksKeyStore';
 
@@ -48,7 +49,7 @@ export class JwtAuthenticator implements Authenticator {
     private readonly settings: Pick<AuthSettings, 'issuers' | 'audiences'>,
     private readonly keys: JwksKeyStore,
     private readonly clockSkewMs: number,
-    private readonly now: () => Date,
+    private readonly clock: Clock,
   ) {}
 
   async authenticate(request: HttpRequest, log: Logger): Promise<Caller> {
@@ -56,7 +57,7 @@ export class JwtAuthenticator implements Authenticator {
     if (header === null) throw new UnauthorizedError({ internal: 'no bearer token' });
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) throw new UnauthorizedError({ tokenPresented: true, internal: 'malformed' });
-    const now = this.now().getTime();
+    const now = this.clock.now().getTime();
     const remembered = this.verified.get(token);
     if (remembered && now >= remembered.validFrom && now < remembered.validUntil) return remembered.caller;
     this.verified.delete(token);
@@ -95,7 +96,7 @@ export class JwtAuthenticator implements Authenticator {
           audience: this.settings.audiences,
           clockTolerance: Math.round(this.clockSkewMs / 1000),
           requiredClaims: ['exp', 'iat'],
-          currentDate: this.now(),
+          currentDate: this.clock.now(),
         },
       );
       claims = verified.payload;

@@ -27,8 +27,8 @@ export interface RetrySettings {
 
 export interface UpstreamPipelineOptions {
   retry: RetrySettings;
+  /** Time for the budget and the waits between attempts. */
   clock: Clock;
-  sleep: (ms: number) => Promise<void>;
   httpClient: HttpClient;
   /** ARM: the broker's identity and the scope derived from the ARM endpoint. */
   credential?: { tokenCredential: TokenCredential; scope: string };
@@ -84,7 +84,7 @@ export function parseJsonBody(response: PipelineResponse): unknown {
  * network failures with exponential backoff only while the whole call stays within the budget,
  * and otherwise hands the last response back for the client to map (a long 429 becomes 503).
  */
-export function budgetedRetryPolicy(settings: RetrySettings, clock: Clock, sleep: (ms: number) => Promise<void>): PipelinePolicy {
+export function budgetedRetryPolicy(settings: RetrySettings, clock: Clock): PipelinePolicy {
   return {
     name: 'brokerBudgetedRetry',
     async sendRequest(request, next) {
@@ -110,7 +110,7 @@ export function budgetedRetryPolicy(settings: RetrySettings, clock: Clock, sleep
           if (response) return response;
           throw toUpstreamFailure(failure, request.url);
         }
-        await sleep(wait);
+        await clock.sleep(wait);
       }
     },
   };
@@ -142,7 +142,7 @@ export class UpstreamPipeline {
 
   constructor(private readonly options: UpstreamPipelineOptions) {
     const pipeline = createEmptyPipeline();
-    pipeline.addPolicy(budgetedRetryPolicy(options.retry, options.clock, options.sleep));
+    pipeline.addPolicy(budgetedRetryPolicy(options.retry, options.clock));
     if (options.credential) {
       pipeline.addPolicy(
         bearerTokenAuthenticationPolicy({ credential: options.credential.tokenCredential, scopes: options.credential.scope }),

@@ -1,5 +1,6 @@
 import { createHash, randomBytes as cryptoRandomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { type Clock, systemClock } from '../../../shared/time/clock';
 import { type EmulatorRequest, type EmulatorResponse, type Fault, HttpsEmulator } from '../httpsEmulator';
 import { newGatewayKey, type RandomBytes, signGatewayToken, ssoRedirectUri, verifyGatewayToken } from './apimCredentials';
 import { ApimState, type ArmSeed, DEFAULT_ARM_SEED, type GatewayState, type ServiceState } from './apimState';
@@ -18,7 +19,7 @@ export interface ArmEmulatorOptions {
   /** The subscription, resource group, services, gateways and authorization servers. Default: {@link DEFAULT_ARM_SEED}. */
   seed?: ArmSeed;
   /** The clock expiry rules and token validity are judged by. */
-  now?: () => Date;
+  clock?: Clock;
   /** Source of gateway keys and SSO token signatures. */
   randomBytes?: RandomBytes;
   /** Decides whether a bearer token is accepted; default: any non-empty token. */
@@ -71,7 +72,6 @@ interface ApimCall {
  */
 export class ArmEmulator extends HttpsEmulator<ArmOperation> {
   private readonly state: ApimState;
-  private readonly now: () => Date;
   private readonly randomBytes: RandomBytes;
   private readonly verifyBearer: (token: string) => boolean;
   private readonly officialExamples: boolean;
@@ -87,8 +87,8 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
         path: new RegExp(`${SERVICE_PATH}${route.below}$`, 'i'),
         handle: (request: EmulatorRequest) => this.serve(route, request),
       })),
+      options.clock ?? systemClock,
     );
-    this.now = options.now ?? (() => new Date());
     this.randomBytes = options.randomBytes ?? cryptoRandomBytes;
     this.verifyBearer = options.verifyBearer ?? (() => true);
     this.officialExamples = options.officialExamples ?? false;
@@ -103,7 +103,7 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
   isTokenValid(service: string, gatewayId: string, token: string): boolean {
     const gateway = this.state.serviceNamed(service)?.gateways.get(gatewayId.toLowerCase());
     if (!gateway) return false;
-    return verifyGatewayToken(gateway.id, token, [gateway.keys.primary, gateway.keys.secondary], this.now());
+    return verifyGatewayToken(gateway.id, token, [gateway.keys.primary, gateway.keys.secondary], this.clock.now());
   }
 
   /**
@@ -211,12 +211,14 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
   }
 
   private getSsoToken({ service }: ApimCall): EmulatorResponse {
-    const body = this.officialExamples ? EXAMPLE_SSO_TOKEN : { redirectUri: ssoRedirectUri(service.name, this.now(), this.randomBytes) };
+    const body = this.officialExamples
+      ? EXAMPLE_SSO_TOKEN
+      : { redirectUri: ssoRedirectUri(service.name, this.clock.now(), this.randomBytes) };
     return { status: 200, body };
   }
 
   private generateToken(call: ApimCall): EmulatorResponse {
-    const checked = checkGatewayTokenRequest(call.body, this.now());
+    const checked = checkGatewayTokenRequest(call.body, this.clock.now());
     if (!checked.ok) return validationErrorResponse(checked.problems);
     return this.withGateway(call, (gateway) => {
       const { keyType, expiry } = checked.value;
@@ -277,7 +279,8 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
   /** ARM's tracing headers; a caller's `x-ms-client-request-id` and `x-ms-correlation-request-id` come back. */
   protected override commonHeaders(requestHeaders: IncomingHttpHeaders): Record<string, string> {
     const clientRequestId = singleHeader(requestHeaders, 'x-ms-client-request-id');
-    const routingTimestamp = this.now()
+    const routingTimestamp = this.clock
+      .now()
       .toISOString()
       .replace(/[-:]|\.\d+/g, '');
     return {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { type Clock, systemClock } from '../../../shared/time/clock';
 import { type EmulatorRequest, type EmulatorResponse, HttpsEmulator } from '../httpsEmulator';
 import { type AccessTokenVersion, appTokenClaims } from './accessTokenClaims';
 import { issuerUrl, jwksUrl, openIdConfiguration, openIdConfigurationUrl } from './openIdConfiguration';
@@ -29,7 +30,7 @@ export interface LocalIssuerOptions {
   /** Default: {@link LOCAL_TENANT_ID}. */
   tenantId?: string;
   /** The clock `iat`, `nbf` and `exp` are counted from. */
-  now?: () => Date;
+  clock?: Clock;
 }
 
 export interface MintTokenOptions {
@@ -64,30 +65,33 @@ export interface MintTokenOptions {
  */
 export class LocalIssuer extends HttpsEmulator<IssuerOperation> {
   readonly tenantId: string;
-  private readonly now: () => Date;
   private readonly keyRing = new SigningKeyRing();
   /** Key generation is asynchronous; chaining each addition keeps the newest key the one added last. */
   private keysSettled: Promise<void> = Promise.resolve();
 
   constructor(options: LocalIssuerOptions = {}) {
-    super('issuer', ISSUER_OPERATIONS, [
-      {
-        operation: 'OpenIdConfiguration',
-        method: 'GET',
-        path: /^\/(?<tenant>[^/]+)\/v2\.0\/\.well-known\/openid-configuration$/,
-        handle: (request) => this.serveOpenIdConfiguration(request),
-      },
-      {
-        operation: 'Jwks',
-        method: 'GET',
-        path: /^\/(?<tenant>[^/]+)\/discovery\/v2\.0\/keys$/,
-        handle: (request) => this.serveJwks(request),
-      },
-    ]);
+    super(
+      'issuer',
+      ISSUER_OPERATIONS,
+      [
+        {
+          operation: 'OpenIdConfiguration',
+          method: 'GET',
+          path: /^\/(?<tenant>[^/]+)\/v2\.0\/\.well-known\/openid-configuration$/,
+          handle: (request) => this.serveOpenIdConfiguration(request),
+        },
+        {
+          operation: 'Jwks',
+          method: 'GET',
+          path: /^\/(?<tenant>[^/]+)\/discovery\/v2\.0\/keys$/,
+          handle: (request) => this.serveJwks(request),
+        },
+      ],
+      options.clock ?? systemClock,
+    );
     const tenantId = options.tenantId ?? LOCAL_TENANT_ID;
     if (!GUID.test(tenantId)) throw new Error(`The local issuer's tenant id must be a GUID, got ${tenantId}`);
     this.tenantId = tenantId.toLowerCase();
-    this.now = options.now ?? (() => new Date());
     void this.addSigningKey();
   }
 
@@ -128,7 +132,7 @@ export class LocalIssuer extends HttpsEmulator<IssuerOperation> {
     }
     const version = options.version ?? 2;
     const tenant = options.tenant ?? this.tenantId;
-    const issuedAt = options.issuedAt ?? this.now();
+    const issuedAt = options.issuedAt ?? this.clock.now();
     const claims = appTokenClaims({
       version,
       issuer: this.issuer(version, tenant),
@@ -193,7 +197,8 @@ export class LocalIssuer extends HttpsEmulator<IssuerOperation> {
   private entraError(error: string, description: string, errorCodes: number[] = []): Record<string, unknown> {
     const traceId = randomUUID();
     const correlationId = randomUUID();
-    const timestamp = this.now()
+    const timestamp = this.clock
+      .now()
       .toISOString()
       .replace('T', ' ')
       .replace(/\.\d+Z$/, 'Z');

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { type Clock, systemClock } from '../../../shared/time/clock';
 import { type EmulatorRequest, type EmulatorResponse, HttpsEmulator } from '../httpsEmulator';
 import type { LocalTlsMaterial } from '../tls';
 import {
@@ -34,7 +35,7 @@ export type KeyVaultOperation = (typeof KEY_VAULT_OPERATIONS)[number];
 
 export interface KeyVaultEmulatorOptions {
   /** The clock for `created`, `updated`, deletion dates and the end of soft-delete retention. */
-  now?: () => Date;
+  clock?: Clock;
   /** Decides whether a bearer token is accepted; default: any non-empty token. */
   verifyBearer?: (token: string) => boolean;
   /** The tenant the 401 challenge names; the client asks its credential for a token from it. */
@@ -89,7 +90,6 @@ interface SecretCall {
  * versions, soft delete and purge, paging, and Key Vault's error shapes, in memory or in a JSON file.
  */
 export class KeyVaultEmulator extends HttpsEmulator<KeyVaultOperation> {
-  private readonly now: () => Date;
   private readonly verifyBearer: (token: string) => boolean;
   private readonly tenantId: string;
   private readonly store: SecretStore;
@@ -105,8 +105,8 @@ export class KeyVaultEmulator extends HttpsEmulator<KeyVaultOperation> {
         path: new RegExp(`^${route.path}$`, 'i'),
         handle: (request: EmulatorRequest) => this.serve(route.operation, request),
       })),
+      options.clock ?? systemClock,
     );
-    this.now = options.now ?? (() => new Date());
     this.verifyBearer = options.verifyBearer ?? (() => true);
     this.tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
     this.store = new SecretStore(() => this.nowSeconds(), options.stateFile);
@@ -300,7 +300,7 @@ export class KeyVaultEmulator extends HttpsEmulator<KeyVaultOperation> {
   }
 
   private nowSeconds(): number {
-    return Math.floor(this.now().getTime() / 1000);
+    return Math.floor(this.clock.now().getTime() / 1000);
   }
 }
 

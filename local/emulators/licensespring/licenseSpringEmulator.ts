@@ -1,4 +1,5 @@
 import { createSign, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { type Clock, systemClock } from '../../../shared/time/clock';
 import {
   AUTHORIZATION_PARAMETERS,
   parseAuthorizationHeader,
@@ -39,7 +40,7 @@ export interface LicenseSpringEmulatorOptions {
   /** Product code → product. Default: the local sample's product `demo` with customer account `acme`. */
   products?: Record<string, LicenseSpringProduct>;
   /** The clock the `Date` window is measured against. */
-  now?: () => Date;
+  clock?: Clock;
 }
 
 /** What the next successful response's `LicenseSignature` should be, to test a client's verification. */
@@ -94,7 +95,6 @@ export class LicenseSpringEmulator extends HttpsEmulator<LicenseSpringOperation>
   /** SPKI PEM (`-----BEGIN PUBLIC KEY-----`), the form the vendor SDK's `publicKey` option and prod.pub use. */
   readonly publicKeyPem: string;
   private readonly privateKey: KeyObject;
-  private readonly now: () => Date;
   private signatureTamper: SignatureTamper | undefined;
 
   constructor(options: LicenseSpringEmulatorOptions = {}) {
@@ -102,10 +102,10 @@ export class LicenseSpringEmulator extends HttpsEmulator<LicenseSpringOperation>
       'licensespring',
       ['SsoUrl'],
       [{ operation: 'SsoUrl', method: 'GET', path: /^\/api\/v4\/sso_url\/?$/, handle: (request) => this.ssoUrl(request) }],
+      options.clock ?? systemClock,
     );
     this.apiKeys = options.apiKeys ?? [generateApiKey()];
     this.products = options.products ?? DEFAULT_PRODUCTS;
-    this.now = options.now ?? (() => new Date());
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     this.privateKey = privateKey;
@@ -181,7 +181,7 @@ export class LicenseSpringEmulator extends HttpsEmulator<LicenseSpringOperation>
     if (!IMF_FIXDATE.test(date) || Number.isNaN(sent)) {
       throw new ApiError('date_header_diff', 'Date header must be an RFC 7231 date in GMT');
     }
-    if (Math.abs(this.now().getTime() - sent) > DATE_WINDOW_MS) {
+    if (Math.abs(this.clock.now().getTime() - sent) > DATE_WINDOW_MS) {
       throw new ApiError('date_header_diff', 'Date header differs from the server time by more than 15 minutes');
     }
   }

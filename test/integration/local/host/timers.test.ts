@@ -2,7 +2,9 @@ import type { InvocationContext, Timer } from '@azure/functions';
 import { FunctionRegistry, type Registrations } from '../../../../local/host/functionRegistry';
 import type { HostLog } from '../../../../local/host/hostLog';
 import { startLocalHost } from '../../../../local/host/startLocalHost';
-import { type Clock, startTimers } from '../../../../local/host/timerHost';
+import { startTimers } from '../../../../local/host/timerHost';
+import type { Clock } from '../../../../shared/time/clock';
+import { TestClock } from '../../../support/testClock';
 
 interface Run {
   timer: Timer;
@@ -23,67 +25,77 @@ function timerApp(
       bindings: { timer: { type: 'timerTrigger', direction: 'in', schedule, runOnStartup: options.runOnStartup ?? false } },
     },
     async (timer: Timer, context: InvocationContext) => {
-      runs.push({ timer, functionName: context.functionName, at: new Date(clock.now()).toISOString() });
+      runs.push({ timer, functionName: context.functionName, at: clock.now().toISOString() });
       await options.handler?.(timer, context);
     },
   );
   return { registrations: registry.registrations(), runs };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Lets every promise chain that a clock move released run to its end; no real time passes. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe('timers with real time and an injected clock', () => {
+/** Moves the clock `ms` forward in `stepMs` steps, settling after each, as time passes for a running host. */
+async function advanceInSteps(clock: TestClock, ms: number, stepMs = 1_000): Promise<void> {
+  for (let moved = 0; moved < ms; moved += stepMs) {
+    clock.advance(Math.min(stepMs, ms - moved));
+    await settle();
+  }
+}
+
+describe('timers on the local host, driven by the shared clock', () => {
   it('fires at the scheduled occurrence, not at start, and close() stops it', async () => {
-    // The injected clock stands 40 ms before midnight UTC, so a daily schedule is due almost at once.
-    const midnight = Date.UTC(2030, 0, 2);
-    const offset = midnight - 40 - Date.now();
-    const clock: Clock = { now: () => Date.now() + offset };
+    const clock = new TestClock(new Date(Date.UTC(2030, 0, 1, 23, 59, 59)));
     const { registrations, runs } = timerApp('0 0 0 * * *', clock);
     const host = await startLocalHost({ registrations, port: 0, clock, log: () => undefined });
     try {
+      await settle();
       expect(runs).toEqual([]);
-      const deadline = Date.now() + 2000;
-      while (runs.length === 0 && Date.now() < deadline) await sleep(5);
+      clock.advance(999);
+      await settle();
+      expect(runs).toEqual([]);
+      clock.advance(1);
+      await settle();
     } finally {
       await host.close();
     }
     expect(runs).toHaveLength(1);
     const [run] = runs;
     expect(run?.functionName).toBe('rotateGateways');
-    expect(Date.parse(run?.at ?? '')).toBeGreaterThanOrEqual(midnight);
+    expect(run?.at).toBe('2030-01-02T00:00:00.000Z');
     expect(run?.timer).toEqual({
       isPastDue: false,
       schedule: { adjustForDST: true },
-      scheduleStatus: { last: '2030-01-02T00:00:00.000Z', next: '2030-01-03T00:00:00.000Z', lastUpdated: expect.any(String) },
+      scheduleStatus: { last: '2030-01-02T00:00:00.000Z', next: '2030-01-03T00:00:00.000Z', lastUpdated: '2030-01-02T00:00:00.000Z' },
     });
   });
 
-  it('does not fire after close()', async () => {
-    const clock: Clock = { now: () => Date.now() + (Date.UTC(2030, 0, 2) - 30 - start) };
-    const start = Date.now();
+  it('does not fire after close(): its wait is cancelled, and a day later nothing has run', async () => {
+    const clock = new TestClock(new Date(Date.UTC(2030, 0, 1, 23, 59, 59)));
     const { registrations, runs } = timerApp('0 0 0 * * *', clock);
     const host = await startLocalHost({ registrations, port: 0, clock, log: () => undefined });
+    await settle();
+    expect(clock.pendingSleeps).toBe(1);
     await host.close();
-    await sleep(80);
+    await settle();
+    expect(clock.pendingSleeps).toBe(0);
+    clock.advance(86_400_000);
+    await settle();
     expect(runs).toEqual([]);
   });
 });
 
-describe('timer scheduling (fake timers)', () => {
-  const clock: Clock = { now: () => Date.now() };
+describe('timer scheduling', () => {
+  let clock: TestClock;
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: Date.UTC(2030, 0, 1, 10, 0, 0, 500) });
-  });
-
-  afterEach(() => {
-    jest.useRealTimers();
+    clock = new TestClock(new Date(Date.UTC(2030, 0, 1, 10, 0, 0)));
   });
 
   it('fires every occurrence in turn', async () => {
     const { registrations, runs } = timerApp('*/10 * * * * *', clock);
     const timers = startTimers(registrations.timers, clock, () => undefined);
-    await jest.advanceTimersByTimeAsync(30_000);
+    await advanceInSteps(clock, 30_000);
     timers.stop();
     expect(runs.map((run) => run.timer.scheduleStatus.last)).toEqual([
       '2030-01-01T10:00:10.000Z',
@@ -101,7 +113,7 @@ describe('timer scheduling (fake timers)', () => {
       },
     });
     const timers = startTimers(registrations.timers, clock, log);
-    await jest.advanceTimersByTimeAsync(20_000);
+    await advanceInSteps(clock, 20_000);
     timers.stop();
     expect(runs).toHaveLength(2);
     expect(lines.filter((line) => line.startsWith('error rotateGateways Invocation'))).toHaveLength(2);
@@ -109,11 +121,9 @@ describe('timer scheduling (fake timers)', () => {
   });
 
   it('does not overlap runs: occurrences missed during a long run are skipped', async () => {
-    const { registrations, runs } = timerApp('*/10 * * * * *', clock, {
-      handler: () => new Promise((resolve) => setTimeout(resolve, 25_000)),
-    });
+    const { registrations, runs } = timerApp('*/10 * * * * *', clock, { handler: () => clock.sleep(25_000) });
     const timers = startTimers(registrations.timers, clock, () => undefined);
-    await jest.advanceTimersByTimeAsync(60_000);
+    await advanceInSteps(clock, 60_000);
     timers.stop();
     expect(runs.map((run) => run.timer.scheduleStatus.last)).toEqual(['2030-01-01T10:00:10.000Z', '2030-01-01T10:00:40.000Z']);
   });
@@ -121,9 +131,13 @@ describe('timer scheduling (fake timers)', () => {
   it('waits beyond the setTimeout limit (about 24.8 days) without firing early', async () => {
     const { registrations, runs } = timerApp('0 0 0 1 3 *', clock);
     const timers = startTimers(registrations.timers, clock, () => undefined);
-    await jest.advanceTimersByTimeAsync(Date.UTC(2030, 2, 1) - Date.now() - 1000);
+    await settle();
+    clock.set(new Date(Date.UTC(2030, 1, 28, 23, 59, 59)));
+    await settle();
+    await settle();
     expect(runs).toEqual([]);
-    await jest.advanceTimersByTimeAsync(1000);
+    clock.advance(1000);
+    await settle();
     timers.stop();
     expect(runs.map((run) => run.at)).toEqual(['2030-03-01T00:00:00.000Z']);
   });
@@ -131,8 +145,8 @@ describe('timer scheduling (fake timers)', () => {
   it('honours runOnStartup', async () => {
     const { registrations, runs } = timerApp('0 0 0 * * *', clock, { runOnStartup: true });
     const timers = startTimers(registrations.timers, clock, () => undefined);
-    await jest.advanceTimersByTimeAsync(0);
+    await settle();
     timers.stop();
-    expect(runs.map((run) => run.at)).toEqual(['2030-01-01T10:00:00.500Z']);
+    expect(runs.map((run) => run.at)).toEqual(['2030-01-01T10:00:00.000Z']);
   });
 });

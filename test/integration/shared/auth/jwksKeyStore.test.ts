@@ -10,13 +10,13 @@ let env: LocalEnvironment;
 let clock: TestClock;
 
 beforeAll(async () => {
-  clock = new TestClock();
-  env = await startBrokerEnvironment({ issuer: { now: clock.now } }, { BROKER_AUTH_JWKS_MIN_REFRESH: 'PT5M' });
+  clock = new TestClock(new Date(), { advanceOnSleep: true });
+  env = await startBrokerEnvironment({ issuer: { clock } }, { BROKER_AUTH_JWKS_MIN_REFRESH: 'PT5M' });
 });
 afterAll(() => env.stop());
 
 function newBroker(): Broker {
-  return buildBroker(loadConfig(process.env), { clock, sleep: async () => undefined });
+  return buildBroker(loadConfig(process.env), { clock });
 }
 
 const authenticate = (broker: Broker, token: string, log = recordingLogger()) =>

@@ -27,8 +27,8 @@ let clock: TestClock;
 let vault: SecretClient;
 
 beforeAll(async () => {
-  clock = new TestClock();
-  env = await startBrokerEnvironment({ arm: { seed, now: clock.now } });
+  clock = new TestClock(new Date(), { advanceOnSleep: true });
+  env = await startBrokerEnvironment({ arm: { seed, clock } });
   vault = new SecretClient(
     env.keyVault.url,
     { getToken: async () => ({ token: 'test', expiresOnTimestamp: Date.now() + 3_600_000 }) },
@@ -48,7 +48,7 @@ beforeEach(() => {
 
 /** A broker instance with its own, empty memory tier: what a new process or worker would have. */
 function newBroker(settings: Record<string, string> = {}): Broker {
-  return buildBroker(loadConfig({ ...process.env, ...settings }), { clock, sleep: async () => undefined });
+  return buildBroker(loadConfig({ ...process.env, ...settings }), { clock });
 }
 
 const call = () => ({ requestId: 'cache-test', log: recordingLogger(), admitMint: () => undefined });

@@ -10,10 +10,12 @@ function virtualTime() {
   const sleeps: number[] = [];
   return {
     sleeps,
-    clock: { now: () => new Date(now) },
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
+    clock: {
+      now: () => new Date(now),
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+      },
     },
   };
 }
@@ -40,7 +42,6 @@ function pipeline(time: ReturnType<typeof virtualTime>, settings: Partial<RetryS
   return new UpstreamPipeline({
     retry: { ...SETTINGS, ...settings },
     clock: time.clock,
-    sleep: time.sleep,
     httpClient: createDefaultHttpClient(),
     credential: {
       tokenCredential: { getToken: async () => ({ token: 'local', expiresOnTimestamp: Date.now() + 3_600_000 }) },

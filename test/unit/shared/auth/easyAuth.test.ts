@@ -1,7 +1,7 @@
 import { HttpRequest } from '@azure/functions';
 import { EasyAuthAuthenticator, JwtAuthenticator } from '../../../../shared/auth/authenticator';
 import { JwksKeyStore } from '../../../../shared/auth/jwksKeyStore';
-import { recordingLogger } from '../../../support/testClock';
+import { recordingLogger, TestClock } from '../../../support/testClock';
 
 const principal = (body: unknown) => Buffer.from(JSON.stringify(body)).toString('base64');
 const request = (headers: Record<string, string>) => new HttpRequest({ method: 'GET', url: 'http://127.0.0.1/api/x', headers });
@@ -41,8 +41,9 @@ describe('Easy Auth principal (only when configured)', () => {
 
   it('is never trusted in bearer-token mode: the header alone is a 401, and the JWKS is not even fetched', async () => {
     let fetched = 0;
-    const keys = new JwksKeyStore({ clock: { now: () => new Date() }, minRefreshMs: 0, fetchJwks: async () => (fetched += 1) });
-    const jwt = new JwtAuthenticator({ issuers: ['https://issuer/'], audiences: ['api://broker'] }, keys, 60_000, () => new Date());
+    const clock = new TestClock();
+    const keys = new JwksKeyStore({ clock, minRefreshMs: 0, fetchJwks: async () => (fetched += 1) });
+    const jwt = new JwtAuthenticator({ issuers: ['https://issuer/'], audiences: ['api://broker'] }, keys, 60_000, clock);
     await expect(jwt.authenticate(request({ 'x-ms-client-principal': principal(LOGIC_APP) }), recordingLogger())).rejects.toMatchObject({
       status: 401,
     });

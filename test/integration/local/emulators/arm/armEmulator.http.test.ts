@@ -1,10 +1,11 @@
 import { ArmEmulator, type ArmEmulatorOptions } from '../../../../../local/emulators/arm/armEmulator';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
-import { armHttp, DAY_MS, errorOf, ManualClock, type RawRequest, readApimVector, SERVICE, SERVICE_PATH } from './armTestSupport';
+import { TestClock } from '../../../../support/testClock';
+import { armHttp, DAY_MS, errorOf, type RawRequest, readApimVector, SERVICE, SERVICE_PATH } from './armTestSupport';
 
 /** What the official client will not send (or not let a test see): raw HTTPS against the emulator. */
 describe('ArmEmulator over raw HTTPS', () => {
-  const clock = new ManualClock(new Date('2026-01-10T12:00:00Z'));
+  const clock = new TestClock(new Date('2026-01-10T12:00:00Z'));
   const emulators: ArmEmulator[] = [];
   let tls: LocalTlsMaterial;
 
@@ -16,7 +17,7 @@ describe('ArmEmulator over raw HTTPS', () => {
   async function started(
     options: ArmEmulatorOptions = {},
   ): Promise<{ emulator: ArmEmulator; send: (request: RawRequest) => ReturnType<typeof armHttp> }> {
-    const emulator = new ArmEmulator({ now: clock.now, ...options });
+    const emulator = new ArmEmulator({ clock, ...options });
     emulators.push(emulator);
     await emulator.start(tls);
     return { emulator, send: (request) => armHttp(emulator, tls, request) };

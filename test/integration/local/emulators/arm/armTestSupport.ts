@@ -72,12 +72,3 @@ export function errorOf(response: RawResponse): {
 } {
   return (JSON.parse(response.text) as { error: ReturnType<typeof errorOf> }).error;
 }
-
-/** A clock a test moves by hand. */
-export class ManualClock {
-  constructor(private current: Date) {}
-  readonly now = (): Date => new Date(this.current);
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}

@@ -11,6 +11,7 @@ import {
   tamperedToken,
 } from '../../../../../local/emulators/issuer/localIssuer';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
+import { TestClock } from '../../../../support/testClock';
 
 const AUDIENCE = 'api://token-broker';
 const ROLES = ['Broker.Gateway.Mint', 'Broker.Rotate'];
@@ -228,7 +229,7 @@ describe('minted tokens', () => {
 
   it('takes iat, nbf and exp from the injected clock and the options', async () => {
     const now = new Date('2030-01-02T03:04:05.678Z');
-    const clocked = await startIssuer({ now: () => now });
+    const clocked = await startIssuer({ clock: new TestClock(now) });
     const nowSeconds = Math.floor(now.getTime() / 1000);
 
     expect(decodeJwt(await clocked.mintToken({ roles: ROLES, audience: AUDIENCE, lifetimeSeconds: 600 }))).toMatchObject({

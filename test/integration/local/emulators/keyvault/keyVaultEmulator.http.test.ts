@@ -1,5 +1,6 @@
 import { KeyVaultEmulator, type KeyVaultEmulatorOptions } from '../../../../../local/emulators/keyvault/keyVaultEmulator';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
+import { TestClock } from '../../../../support/testClock';
 import { errorOf, keyVaultHttp, type RawRequest, type RawResponse } from './keyVaultTestSupport';
 
 /** What the real SecretClient will not send (or not let a test see): raw HTTPS against the emulator. */
@@ -93,7 +94,7 @@ describe('KeyVaultEmulator over raw HTTPS', () => {
 
   it('writes bundles in Key Vault’s wire form, with Unix-second times', async () => {
     const now = new Date('2026-03-01T12:00:00Z');
-    const { emulator, send } = await started({ now: () => now });
+    const { emulator, send } = await started({ clock: new TestClock(now) });
     const set = await send({
       method: 'PUT',
       path: `/secrets/wire?${API}`,

@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KEY_VAULT_OPERATIONS, KeyVaultEmulator, MAX_SECRET_VALUE_BYTES } from '../../../../../local/emulators/keyvault/keyVaultEmulator';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
+import { TestClock } from '../../../../support/testClock';
 import { collect, collectPages, DAY_MS, expectRestError, secretClient } from './keyVaultTestSupport';
 
 /** The emulator as the real `@azure/keyvault-secrets` client (api-version 2025-07-01) sees it. */
 describe('KeyVaultEmulator driven by the real SecretClient', () => {
   const start = new Date('2026-03-01T12:00:00Z');
-  let clock = start;
+  const clock = new TestClock(start);
   let tls: LocalTlsMaterial;
-  const emulator = new KeyVaultEmulator({ now: () => clock });
+  const emulator = new KeyVaultEmulator({ clock });
   let uniqueName = 0;
   /** Tests share the vault, so each works on names of its own. */
   const newName = (prefix: string) => `${prefix}-${++uniqueName}`;
@@ -22,7 +23,7 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
   afterAll(() => emulator.stop());
   afterEach(() => {
     emulator.clearFaults();
-    clock = start;
+    clock.set(start);
   });
 
   const client = () => secretClient(emulator, tls);
@@ -81,13 +82,13 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
   it('makes every set a new current version, keeping the earlier ones readable', async () => {
     const name = newName('rotating');
     const first = await client().setSecret(name, 'one');
-    clock = new Date(start.getTime() + 1000);
+    clock.set(new Date(start.getTime() + 1000));
     const second = await client().setSecret(name, 'two');
 
     expect(second.properties.version).not.toBe(first.properties.version);
     const latest = await client().getSecret(name);
     expect(latest.value).toBe('two');
-    expect(latest.properties.createdOn).toEqual(clock);
+    expect(latest.properties.createdOn).toEqual(clock.now());
     expect((await client().getSecret(name, { version: first.properties.version ?? '' })).value).toBe('one');
   });
 
@@ -129,7 +130,7 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
     const name = newName('updated');
     const { properties } = await client().setSecret(name, 'value', { tags: { a: '1' }, contentType: 'text/plain' });
     const version = properties.version ?? '';
-    clock = new Date(start.getTime() + 60_000);
+    clock.set(new Date(start.getTime() + 60_000));
 
     const updated = await client().updateSecretProperties(name, version, { tags: { b: '2' }, enabled: false });
     expect(updated).toMatchObject({
@@ -138,7 +139,7 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
       enabled: false,
       contentType: 'text/plain',
       createdOn: start,
-      updatedOn: clock,
+      updatedOn: clock.now(),
     });
 
     const refused = await expectRestError(client().getSecret(name), 403, 'Forbidden');
@@ -197,16 +198,16 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
     const name = newName('deleted');
     await client().setSecret(name, 'one');
     const current = await client().setSecret(name, 'two', { tags: { kind: 'sso' } });
-    clock = new Date(start.getTime() + 5000);
+    clock.set(new Date(start.getTime() + 5000));
 
     const poller = await client().beginDeleteSecret(name, { intervalInMs: 0 });
     const deleted = await poller.pollUntilDone();
-    expect(deleted).toMatchObject({ name, recoveryId: `${emulator.url}/deletedsecrets/${name}`, deletedOn: clock });
+    expect(deleted).toMatchObject({ name, recoveryId: `${emulator.url}/deletedsecrets/${name}`, deletedOn: clock.now() });
     expect(deleted.properties.version).toBe(current.properties.version);
     expect(deleted.value).toBeUndefined();
 
     const fetched = await client().getDeletedSecret(name);
-    expect(fetched.properties.scheduledPurgeDate).toEqual(new Date(clock.getTime() + 90 * DAY_MS));
+    expect(fetched.properties.scheduledPurgeDate).toEqual(new Date(clock.now().getTime() + 90 * DAY_MS));
     expect(fetched.properties.tags).toEqual({ kind: 'sso' });
 
     await expectRestError(client().getSecret(name), 404, 'SecretNotFound');
@@ -227,7 +228,7 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
     await client().setSecret(name, 'x');
     await (await client().beginDeleteSecret(name, { intervalInMs: 0 })).pollUntilDone();
 
-    clock = new Date(start.getTime() + 90 * DAY_MS);
+    clock.set(new Date(start.getTime() + 90 * DAY_MS));
     await expectRestError(client().getDeletedSecret(name), 404, 'SecretNotFound');
     expect((await client().setSecret(name, 'y')).value).toBe('y');
   });
@@ -276,8 +277,8 @@ describe('KeyVaultEmulator driven by the real SecretClient', () => {
   it('keeps the vault in a state file across emulator instances', async () => {
     const directory = mkdtempSync(path.join(tmpdir(), 'keyvault-emulator-'));
     const stateFile = path.join(directory, 'vault.json');
-    const first = new KeyVaultEmulator({ stateFile, now: () => start });
-    const second = new KeyVaultEmulator({ stateFile, now: () => start });
+    const first = new KeyVaultEmulator({ stateFile, clock: new TestClock(start) });
+    const second = new KeyVaultEmulator({ stateFile, clock: new TestClock(start) });
     try {
       await first.start(tls);
       const kept = await secretClient(first, tls).setSecret('Persisted', 'kept', { tags: { kind: 'gateway' } });

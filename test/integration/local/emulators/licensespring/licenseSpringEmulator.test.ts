@@ -5,6 +5,7 @@ import { LicenseAPI } from '@licensespring/node-sdk';
 import { LicenseSpringEmulator } from '../../../../../local/emulators/licensespring/licenseSpringEmulator';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
 import { authorizationHeader, licenseSpringDate } from '../../../../../shared/upstreams/licensespring/signing';
+import { TestClock } from '../../../../support/testClock';
 
 const MINUTE_MS = 60_000;
 const SAMPLE_QUERY = 'product=demo&customer_account_code=acme&response_type=code';
@@ -251,7 +252,7 @@ describe('LicenseSpring emulator configuration', () => {
   it('measures the Date window against the injected clock', async () => {
     const clockAhead = new LicenseSpringEmulator({
       apiKeys: [{ apiKey: 'k1', sharedKey: 's1' }],
-      now: () => new Date(Date.now() + 20 * MINUTE_MS),
+      clock: new TestClock(new Date(Date.now() + 20 * MINUTE_MS)),
     });
     await clockAhead.start(tls);
     try {
