@@ -1,4 +1,5 @@
 import { app } from '@azure/functions';
+import '../shared/startupCheck';
 import { brokerHandler } from '../shared/http/brokerHandler';
 import { readJsonObjectBody } from '../shared/http/requestInput';
 import { parseInput } from '../shared/http/validation';

@@ -1,4 +1,5 @@
 import { app } from '@azure/functions';
+import '../shared/startupCheck';
 import { brokerHandler } from '../shared/http/brokerHandler';
 
 /** Liveness: answers while the process serves requests, and touches nothing else. */

@@ -1,4 +1,5 @@
 import { app } from '@azure/functions';
+import '../shared/startupCheck';
 import { brokerHandler } from '../shared/http/brokerHandler';
 import { singleValuedQuery } from '../shared/http/requestInput';
 import { parseInput } from '../shared/http/validation';

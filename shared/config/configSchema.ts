@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { SettingProblem } from '../errors';
 import { durations, formatIsoDuration, parseIsoDuration } from '../time/duration';
 import { type ApimService, parseApimResourceId, SERVICE_ALIAS } from './apimServices';
+import { REQUIRED_IN_AZURE, requiredMessage, runsInAzure } from './requiredSettings';
 
 /** Settings that point the broker at local emulators; App Service sets `WEBSITE_INSTANCE_ID`. */
 export const LOCAL_ONLY_SETTINGS = ['BROKER_LOCAL_CA_CERT', 'BROKER_LOCAL_BEARER_TOKEN', 'BROKER_LOCAL_ISSUER_URL'] as const;
@@ -20,16 +22,16 @@ const DEFAULT_ROLES: Record<Operation, string> = {
  * Problems that only the raw environment can show, so they are reported even when other
  * settings fail to parse: local-only settings in Azure, and Azure's required hardening.
  */
-export function azureOnlyProblems(env: NodeJS.ProcessEnv): string[] {
-  if (!env.WEBSITE_INSTANCE_ID) return [];
-  const problems = LOCAL_ONLY_SETTINGS.filter((name) => env[name]).map(
-    (name) => `${name} is for local runs and tests only and is refused in Azure`,
-  );
-  if (!env.BROKER_LICENSESPRING_PUBLIC_KEY) {
-    problems.push('BROKER_LICENSESPRING_PUBLIC_KEY is required in Azure: LicenseSpring responses must be verified');
-  }
-  if (!env.BROKER_KEY_VAULT_URL) problems.push('BROKER_KEY_VAULT_URL is required in Azure: tokens are cached in Key Vault');
-  return problems;
+export function azureOnlyProblems(env: NodeJS.ProcessEnv): SettingProblem[] {
+  if (!runsInAzure(env)) return [];
+  const refused = LOCAL_ONLY_SETTINGS.filter((setting) => env[setting]).map((setting) => ({
+    setting,
+    message: 'is for local runs and tests only and is refused in Azure',
+  }));
+  const missing = Object.entries(REQUIRED_IN_AZURE)
+    .filter(([setting]) => !env[setting])
+    .map(([setting, reason]) => ({ setting, message: `is required in Azure: ${reason}` }));
+  return [...refused, ...missing];
 }
 
 /** The upstream's own limit on a gateway token's lifetime. */
@@ -117,7 +119,7 @@ const roleScopes = setting().pipe(
 );
 
 const apimServices = z
-  .string({ error: 'is required: a JSON object mapping each service alias to its API Management resource ID' })
+  .string({ error: requiredMessage('BROKER_APIM_SERVICES') })
   .pipe(jsonText('a JSON object of alias to resource ID'))
   .transform((parsed, ctx) => {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
@@ -150,8 +152,8 @@ export const environmentSchema = z
     BROKER_APIM_API_VERSION_GATEWAY_TOKEN: apiVersion('2022-08-01'),
     BROKER_APIM_API_VERSION_AUTHORIZATION_SERVER: apiVersion('2024-05-01'),
     BROKER_LICENSESPRING_ENDPOINT: httpsUrl('https://api.licensespring.com'),
-    BROKER_LICENSESPRING_API_KEY: z.string({ error: 'is required: the LicenseSpring API key' }).min(1),
-    BROKER_LICENSESPRING_SHARED_KEY: z.string({ error: 'is required: the LicenseSpring shared key' }).min(1),
+    BROKER_LICENSESPRING_API_KEY: z.string({ error: requiredMessage('BROKER_LICENSESPRING_API_KEY') }).min(1),
+    BROKER_LICENSESPRING_SHARED_KEY: z.string({ error: requiredMessage('BROKER_LICENSESPRING_SHARED_KEY') }).min(1),
     BROKER_LICENSESPRING_PUBLIC_KEY: setting(),
     BROKER_CLOCK_SKEW: duration('PT60S'),
     BROKER_GATEWAY_TOKEN_MAX_LIFETIME: optionalDuration(),
@@ -171,12 +173,8 @@ export const environmentSchema = z
     BROKER_AUTH_MODE: setting()
       .transform((value) => value ?? 'jwt')
       .pipe(z.enum(['jwt', 'easyauth'], { error: "must be 'jwt' or 'easyauth'" })),
-    BROKER_AUTH_TENANT_ID: z
-      .string({ error: "is required: the Entra tenant (directory) ID callers' tokens come from" })
-      .regex(GUID, 'must be a tenant GUID'),
-    BROKER_AUTH_AUDIENCES: list().pipe(
-      z.array(z.string()).min(1, "is required: the broker's application ID URI and/or client ID, comma-separated"),
-    ),
+    BROKER_AUTH_TENANT_ID: z.string({ error: requiredMessage('BROKER_AUTH_TENANT_ID') }).regex(GUID, 'must be a tenant GUID'),
+    BROKER_AUTH_AUDIENCES: list().pipe(z.array(z.string()).min(1, requiredMessage('BROKER_AUTH_AUDIENCES'))),
     BROKER_AUTH_AUTHORITY: httpsUrl('https://login.microsoftonline.com'),
     BROKER_AUTH_JWKS_MIN_REFRESH: duration('PT5M'),
     BROKER_ROLES_SSO_TOKEN: roleList(DEFAULT_ROLES.ssoToken),
@@ -187,7 +185,7 @@ export const environmentSchema = z
     BROKER_ROLE_SCOPES: roleScopes,
     BROKER_MINT_LIMIT_PER_MINUTE: integer(6, 1, 10_000),
     BROKER_AUDIT_HMAC_KEY: z
-      .string({ error: 'is required: a base64 key of at least 32 bytes for audit fingerprints' })
+      .string({ error: requiredMessage('BROKER_AUDIT_HMAC_KEY') })
       .refine((value) => Buffer.from(value, 'base64').length >= 32, 'must be base64 of at least 32 bytes'),
     BROKER_LOCAL_ISSUER_URL: setting().pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional()),
     BROKER_LOCAL_CA_CERT: setting(),

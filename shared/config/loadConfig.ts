@@ -1,26 +1,25 @@
+import { ConfigurationInvalidError, type SettingProblem } from '../errors';
 import { azureOnlyProblems, type BrokerConfig, environmentSchema } from './configSchema';
 
-/** A start-up failure listing every setting that is missing or wrong. */
-export class ConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`The broker's configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigurationError';
-  }
-}
-
+/** The configuration the environment describes, or a {@link ConfigurationInvalidError} listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
   const result = environmentSchema.safeParse(env);
-  const problems = [
-    ...(result.success ? [] : result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`)),
+  const problems: SettingProblem[] = [
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => ({ setting: String(issue.path[0] ?? 'environment'), message: issue.message }))),
     ...azureOnlyProblems(env),
   ];
-  if (problems.length > 0 || !result.success) throw new ConfigurationError(problems);
+  if (problems.length > 0 || !result.success) throw new ConfigurationInvalidError(problems);
   return result.data;
 }
 
 let current: BrokerConfig | undefined;
 
-/** The process's configuration, parsed on first use and kept. */
+/**
+ * The process's configuration, parsed on first use and kept. While it is invalid every call
+ * throws again, so each request answers 503 `ConfigurationInvalid` rather than a cached failure.
+ */
 export function getConfig(): BrokerConfig {
   current ??= loadConfig();
   return current;

@@ -49,3 +49,30 @@ export class InternalError extends BrokerError {
     super('The broker failed to handle the request.', options);
   }
 }
+
+/** One setting and what is wrong with it (`message` follows the name: "is required: ..."). */
+export interface SettingProblem {
+  setting: string;
+  message: string;
+}
+
+/**
+ * The app's settings are missing or wrong. Callers learn which settings, never their values; the
+ * log gets each problem. A 503, since the fix is an operator's and the app has not failed.
+ */
+export class ConfigurationInvalidError extends BrokerError {
+  readonly status = 503;
+  readonly code = 'ConfigurationInvalid';
+  /** `<SETTING> <what is wrong>`, one per problem. */
+  readonly problems: string[];
+  /** The names of the settings at fault, each once, in the order found. */
+  readonly settings: string[];
+
+  constructor(problems: readonly SettingProblem[]) {
+    const settings = [...new Set(problems.map((problem) => problem.setting))];
+    const lines = problems.map((problem) => `${problem.setting} ${problem.message}`);
+    super(`The broker's configuration is invalid; check the settings ${settings.join(', ')}.`, { internal: lines.join('; ') });
+    this.problems = lines;
+    this.settings = settings;
+  }
+}

@@ -1,4 +1,7 @@
-import { ConfigurationError, loadConfig } from '../../../../shared/config/loadConfig';
+import { loadConfig } from '../../../../shared/config/loadConfig';
+import { missingRequiredSettings, REQUIRED_IN_AZURE, REQUIRED_SETTINGS } from '../../../../shared/config/requiredSettings';
+import { BrokerError, ConfigurationInvalidError } from '../../../../shared/errors';
+import { errorBody } from '../../../../shared/http/brokerHandler';
 
 const SERVICE_ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1';
@@ -11,15 +14,17 @@ const valid = {
   BROKER_AUDIT_HMAC_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
-function problems(env: NodeJS.ProcessEnv): string[] {
+function refusal(env: NodeJS.ProcessEnv): ConfigurationInvalidError {
   try {
     loadConfig(env);
   } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as ConfigurationError).problems;
+    expect(error).toBeInstanceOf(ConfigurationInvalidError);
+    return error as ConfigurationInvalidError;
   }
   throw new Error('configuration was accepted');
 }
+
+const problems = (env: NodeJS.ProcessEnv): string[] => refusal(env).problems;
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
@@ -137,5 +142,38 @@ describe('configuration', () => {
   it('never echoes a secret value in its messages', () => {
     const listed = problems({ ...valid, WEBSITE_INSTANCE_ID: 'abc', BROKER_LOCAL_BEARER_TOKEN: 'super-secret-token' });
     expect(listed.join('\n')).not.toContain('super-secret-token');
+  });
+
+  it('needs exactly the settings of the one required list, which the start-up check reads without zod', () => {
+    expect(refusal({}).settings).toEqual(Object.keys(REQUIRED_SETTINGS));
+    expect(missingRequiredSettings({})).toEqual(Object.keys(REQUIRED_SETTINGS));
+    expect(missingRequiredSettings({ ...valid, BROKER_AUDIT_HMAC_KEY: '' })).toEqual(['BROKER_AUDIT_HMAC_KEY']);
+    expect(missingRequiredSettings(valid)).toEqual([]);
+    const inAzure = { ...valid, WEBSITE_INSTANCE_ID: 'abc' };
+    expect(refusal(inAzure).settings).toEqual(Object.keys(REQUIRED_IN_AZURE));
+    expect(missingRequiredSettings(inAzure)).toEqual(Object.keys(REQUIRED_IN_AZURE));
+  });
+
+  it('is a 503 ConfigurationInvalid naming every bad setting, never a value, plus the request id', () => {
+    const error = refusal({
+      ...valid,
+      BROKER_CLOCK_SKEW: 'banana',
+      BROKER_LICENSESPRING_SHARED_KEY: '',
+      WEBSITE_INSTANCE_ID: 'abc',
+      BROKER_LOCAL_BEARER_TOKEN: 'super-secret-token',
+      BROKER_LICENSESPRING_PUBLIC_KEY: 'pem',
+      BROKER_KEY_VAULT_URL: 'https://vault.example',
+    });
+    expect(error).toBeInstanceOf(BrokerError);
+    expect({ status: error.status, code: error.code }).toEqual({ status: 503, code: 'ConfigurationInvalid' });
+    expect(errorBody(error, 'req-1')).toEqual({
+      error: {
+        code: 'ConfigurationInvalid',
+        message:
+          "The broker's configuration is invalid; check the settings BROKER_LICENSESPRING_SHARED_KEY, BROKER_CLOCK_SKEW, BROKER_LOCAL_BEARER_TOKEN. Request id: req-1.",
+      },
+    });
+    expect(error.internal).toMatch(/BROKER_CLOCK_SKEW 'banana' is not an ISO 8601 duration/);
+    expect(error.internal).not.toContain('super-secret-token');
   });
 });
