@@ -28,8 +28,6 @@ export interface LocalEnvironmentOptions {
   licenseSpring?: LicenseSpringEmulatorOptions;
   keyVault?: KeyVaultEmulatorOptions;
   issuer?: LocalIssuerOptions;
-  /** Base64 key for audit fingerprints; default a random one for this run. */
-  auditKey?: string;
 }
 
 /**
@@ -37,9 +35,12 @@ export interface LocalEnvironmentOptions {
  * made at start, and the broker configuration that points at them.
  */
 export class LocalEnvironment {
+  /** This run's audit fingerprint key. */
+  private readonly auditKey = randomBytes(32).toString('base64');
+  /** The static credential the broker presents to ARM and Key Vault, which accept any bearer. */
+  private readonly localBearerToken = `local-${randomBytes(16).toString('hex')}`;
+
   private constructor(
-    /** This run's audit fingerprint key. */
-    readonly auditKey: string,
     readonly tls: LocalTlsMaterial,
     readonly arm: ArmEmulator,
     readonly licenseSpring: LicenseSpringEmulator,
@@ -50,7 +51,6 @@ export class LocalEnvironment {
   static async start(options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
     const tls = await createLocalTls();
     const environment = new LocalEnvironment(
-      options.auditKey ?? randomBytes(32).toString('base64'),
       tls,
       new ArmEmulator(options.arm),
       new LicenseSpringEmulator(options.licenseSpring),
@@ -65,8 +65,12 @@ export class LocalEnvironment {
     return [this.arm, this.licenseSpring, this.keyVault, this.issuer] as const;
   }
 
-  /** Broker settings for these emulators: the test-only CA and a static local ARM credential among them. */
-  brokerSettings(): Record<string, string> {
+  /**
+   * Broker settings that point at these emulators: their endpoints and keys, the test-only CA, a
+   * static local credential, the local issuer and the tenant and audience it signs for, and the
+   * APIM service map naming the ARM emulator's seeded service. A local run must use these.
+   */
+  emulatorSettings(): Record<string, string> {
     const { subscriptionId, resourceGroup, serviceAlias, serviceName } = LOCAL_SAMPLE;
     return {
       BROKER_APIM_SERVICES: JSON.stringify({
@@ -81,11 +85,22 @@ export class LocalEnvironment {
       BROKER_AUTH_TENANT_ID: LOCAL_TENANT_ID,
       BROKER_AUTH_AUDIENCES: LOCAL_SAMPLE.audience,
       BROKER_LOCAL_ISSUER_URL: this.issuer.url,
+      BROKER_LOCAL_CA_CERT: this.tls.cert,
+      BROKER_LOCAL_BEARER_TOKEN: this.localBearerToken,
+    };
+  }
+
+  /** The local sample's choices for settings that do not depend on the emulators; a user's own values may replace them. */
+  localDefaults(): Record<string, string> {
+    return {
       BROKER_MINT_LIMIT_PER_MINUTE: String(LOCAL_SAMPLE.mintLimitPerMinute),
       BROKER_AUDIT_HMAC_KEY: this.auditKey,
-      BROKER_LOCAL_CA_CERT: this.tls.cert,
-      BROKER_LOCAL_BEARER_TOKEN: `local-${randomBytes(16).toString('hex')}`,
     };
+  }
+
+  /** Every setting a broker needs to run against these emulators. */
+  brokerSettings(): Record<string, string> {
+    return { ...this.localDefaults(), ...this.emulatorSettings() };
   }
 
   /** What each emulator has been asked, by operation: the body of `GET /_local/upstream-calls`. */

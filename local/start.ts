@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { loadConfig } from '../shared/config/loadConfig';
+import { ConfigurationInvalidError } from '../shared/errors';
+import { MAX_BODY_BYTES } from '../shared/http/requestInput';
 import { MAX_TOKEN_LIFETIME_SECONDS, type TokenArgs } from './emulators/issuer/tokenArgs';
 import { formatFunctionList, functionFilesFromPackageMain, loadFunctionApp, readRoutePrefix, startLocalHost } from './host';
 import { readRequestBody } from './http/requestBody';
-import { LOCAL_SAMPLE, LocalEnvironment } from './localEnvironment';
+import { LOCAL_SAMPLE, LocalEnvironment, type LocalEnvironmentOptions } from './localEnvironment';
 
 /**
  * `npm start`: the upstream emulators and a local token issuer on ephemeral HTTPS ports, the
@@ -27,7 +30,7 @@ function localRoutes(environment: LocalEnvironment) {
       return true;
     }
     if (req.method === 'POST' && req.url === LOCAL_TOKEN_PATH) {
-      void readRequestBody(req)
+      void readRequestBody(req, MAX_BODY_BYTES)
         .then(async (body) => {
           const args = JSON.parse(body.toString('utf8')) as TokenArgs;
           json(res, 200, { token: await environment.callerToken(args) });
@@ -39,20 +42,64 @@ function localRoutes(environment: LocalEnvironment) {
   };
 }
 
+/**
+ * With `LOCAL_KEYVAULT_STATE_FILE`, the vault and the ARM emulator's gateway keys both survive a
+ * restart (the keys in `<name>.gateway-keys.json` beside the vault file), so a stored token is
+ * still one the upstream accepts.
+ */
+function persistence(vaultStateFile: string | undefined): LocalEnvironmentOptions {
+  if (!vaultStateFile) return {};
+  const { dir, name } = path.parse(vaultStateFile);
+  return { keyVault: { stateFile: vaultStateFile }, arm: { gatewayKeysFile: path.join(dir, `${name}.gateway-keys.json`) } };
+}
+
+/**
+ * npm start owns the settings that point at its emulators and overwrites them; for every other
+ * setting the user's environment wins over the local sample's default. Returns the names it set.
+ */
+function applyLocalSettings(env: NodeJS.ProcessEnv, environment: LocalEnvironment): { set: string[]; replaced: string[] } {
+  const owned = environment.emulatorSettings();
+  const replaced = Object.keys(owned).filter((name) => env[name] && env[name] !== owned[name]);
+  const defaults = Object.entries(environment.localDefaults()).filter(([name]) => !env[name]);
+  Object.assign(env, owned, Object.fromEntries(defaults));
+  return { set: [...Object.keys(owned), ...defaults.map(([name]) => name)], replaced };
+}
+
+/** Validates the settings as the broker will on first use, so a bad one stops npm start instead of failing requests. */
+function checkConfiguration(env: NodeJS.ProcessEnv): void {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigurationInvalidError)) throw error;
+    throw new Error(
+      `The broker's configuration is invalid, so npm start serves nothing:\n${error.problems.map((line) => `  - ${line}`).join('\n')}`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const port = process.env.PORT === undefined ? 7071 : Number(process.env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not '${process.env.PORT}'`);
 
-  const vaultStateFile = process.env.LOCAL_KEYVAULT_STATE_FILE;
-  const environment = await LocalEnvironment.start({
-    ...(vaultStateFile ? { keyVault: { stateFile: vaultStateFile } } : {}),
-    ...(process.env.BROKER_AUDIT_HMAC_KEY ? { auditKey: process.env.BROKER_AUDIT_HMAC_KEY } : {}),
-  });
-  Object.assign(process.env, environment.brokerSettings());
+  const environment = await LocalEnvironment.start(persistence(process.env.LOCAL_KEYVAULT_STATE_FILE));
+  const settings = applyLocalSettings(process.env, environment);
+  try {
+    checkConfiguration(process.env);
+  } catch (error) {
+    await environment.stop();
+    throw error;
+  }
 
   const routePrefix = readRoutePrefix(path.join(PROJECT_DIR, 'host.json'));
   const registrations = loadFunctionApp(functionFilesFromPackageMain(PROJECT_DIR));
-  const host = await startLocalHost({ registrations, port, routePrefix, extraRoutes: localRoutes(environment) });
+  const host = await startLocalHost({
+    registrations,
+    port,
+    routePrefix,
+    maxBodyBytes: MAX_BODY_BYTES,
+    functionAppDirectory: PROJECT_DIR,
+    extraRoutes: localRoutes(environment),
+  });
   const devToken = await environment.callerToken({ lifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS });
 
   const api = `${host.url}/${routePrefix}`;
@@ -66,7 +113,9 @@ async function main(): Promise<void> {
       `  arm            ${environment.arm.url}`,
       `  licensespring  ${environment.licenseSpring.url}`,
       `  keyvault       ${environment.keyVault.url}`,
-      `  issuer         ${environment.issuer.url} (tenant ${environment.brokerSettings().BROKER_AUTH_TENANT_ID})`,
+      `  issuer         ${environment.issuer.url} (tenant ${process.env.BROKER_AUTH_TENANT_ID})`,
+      `Settings npm start set (every other BROKER_* setting comes from your environment): ${settings.set.join(', ')}`,
+      ...(settings.replaced.length > 0 ? [`  replacing your own (they must point at the emulators): ${settings.replaced.join(', ')}`] : []),
       `A caller token with every app role (${LOCAL_SAMPLE.roles.join(', ')}), valid 24 hours:`,
       `export TOKEN=${devToken}`,
       'Try:',

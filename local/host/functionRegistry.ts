@@ -40,9 +40,16 @@ export interface TimerRegistration {
   readonly handler: TimerHandler;
 }
 
+/** What `registerHook` receives: `@azure/functions` wraps it around the app's handler and passes it the core context. */
+export type HookCallback = (context: Record<string, unknown>) => unknown;
+
+/** The app-level hooks the local host runs, in registration order, as the Node.js worker does. */
+export type AppHookName = 'appStart' | 'appTerminate';
+
 export interface Registrations {
   readonly http: readonly HttpRegistration[];
   readonly timers: readonly TimerRegistration[];
+  readonly hooks: Readonly<Record<AppHookName, readonly HookCallback[]>>;
 }
 
 /**
@@ -54,6 +61,7 @@ export class FunctionRegistry {
   private programmingModel: unknown;
   private readonly httpRegistrations: HttpRegistration[] = [];
   private readonly timerRegistrations: TimerRegistration[] = [];
+  private readonly appHooks: Record<AppHookName, HookCallback[]> = { appStart: [], appTerminate: [] };
 
   constructor(
     private readonly hostLog: HostLog = consoleHostLog,
@@ -89,9 +97,14 @@ export class FunctionRegistry {
     throw new Error(`Function "${name}": the local host runs httpTrigger and timerTrigger functions only, not ${trigger.type}`);
   }
 
-  registerHook(hookName: string): Disposable {
-    this.hostLog('warning', 'host', `app.hook ${hookName} hooks are not run by the local host`);
-    return { dispose() {} };
+  registerHook(hookName: string, callback: HookCallback): Disposable {
+    if (hookName !== 'appStart' && hookName !== 'appTerminate') {
+      this.hostLog('warning', 'host', `app.hook ${hookName} hooks are not run by the local host`);
+      return { dispose() {} };
+    }
+    const hooks = this.appHooks[hookName];
+    hooks.push(callback);
+    return { dispose: () => remove(hooks, callback) };
   }
 
   /** The library's own diagnostics (`workerSystemLog`); only problems are worth a line locally. */
@@ -100,7 +113,11 @@ export class FunctionRegistry {
   }
 
   registrations(): Registrations {
-    return { http: [...this.httpRegistrations], timers: [...this.timerRegistrations] };
+    return {
+      http: [...this.httpRegistrations],
+      timers: [...this.timerRegistrations],
+      hooks: { appStart: [...this.appHooks.appStart], appTerminate: [...this.appHooks.appTerminate] },
+    };
   }
 
   private isRegistered(name: string): boolean {

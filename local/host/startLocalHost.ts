@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../../shared/time/clock';
-import type { Registrations } from './functionRegistry';
-import { consoleHostLog, type HostLog } from './hostLog';
+import type { HookCallback, Registrations } from './functionRegistry';
+import { consoleHostLog, describeError, type HostLog } from './hostLog';
 import { type ExtraRoutes, startHttpHost } from './httpHost';
 import { prefixRouteTemplate } from './routeTemplate';
 import { startTimers } from './timerHost';
@@ -16,23 +16,40 @@ export interface LocalHostOptions {
   log?: HostLog;
   /** Drives the timer schedules; default the system clock. */
   clock?: Clock;
+  /** The largest request body a function receives; default the Functions host's own 100 MB. */
+  maxBodyBytes?: number;
+  /** What appStart hooks see as `functionAppDirectory`; default the working directory. */
+  functionAppDirectory?: string;
 }
 
 export interface LocalHost {
   /** `http://127.0.0.1:<port>`, no trailing slash and no route prefix. */
   readonly url: string;
   readonly port: number;
-  /** Stops the timers, drops open connections and stops listening. */
+  /** Stops the timers, drops open connections, stops listening, then runs the appTerminate hooks. */
   close(): Promise<void>;
 }
 
-/** Serves the HTTP functions on 127.0.0.1 and runs the timer functions on their schedules. */
+/** The Functions host's default request body limit (`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT`). */
+const FUNCTIONS_HOST_MAX_BODY_BYTES = 100 * 1024 * 1024;
+
+/**
+ * Runs the app's appStart hooks (awaited, in registration order; one that throws fails the start,
+ * as it fails the worker's), then serves the HTTP functions on 127.0.0.1 and runs the timer
+ * functions on their schedules.
+ */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const log = options.log ?? consoleHostLog;
+  const { hooks } = options.registrations;
+  // As in the Node.js worker: `hookData` is shared by the app-level hooks only, `appHookData` by every hook.
+  const hookData = {};
+  const appHookData = {};
+  await runHooks(hooks.appStart, { hookData, appHookData, functionAppDirectory: options.functionAppDirectory ?? process.cwd() });
   const httpHost = await startHttpHost({
     routes: options.registrations.http,
     routePrefix: options.routePrefix ?? 'api',
     port: options.port ?? 7071,
+    maxBodyBytes: options.maxBodyBytes ?? FUNCTIONS_HOST_MAX_BODY_BYTES,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
     log,
   });
@@ -43,8 +60,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     close: async () => {
       timers.stop();
       await httpHost.close();
+      await runHooks(hooks.appTerminate, { hookData, appHookData }).catch((error: unknown) =>
+        log('error', 'host', `An appTerminate hook failed: ${describeError(error)}`),
+      );
     },
   };
+}
+
+async function runHooks(callbacks: readonly HookCallback[], context: Record<string, unknown>): Promise<void> {
+  for (const callback of callbacks) await callback(context);
 }
 
 /**

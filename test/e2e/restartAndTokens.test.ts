@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { verifyGatewayToken } from '../../local/emulators/arm/apimCredentials';
 import { type LocalBroker, PROJECT_DIR, startLocalBroker } from '../support/localBroker';
 import { fetchWithin } from './support/http';
 
@@ -14,8 +15,11 @@ async function gatewayToken(broker: LocalBroker, authorization = broker.authoriz
 }
 
 describe('a restarted broker', () => {
-  it('finds its token in Key Vault (the emulator keeps it in a file) and makes no upstream call', async () => {
-    const stateFile = path.join(mkdtempSync(path.join(tmpdir(), 'broker-vault-')), 'vault.json');
+  it('finds its token in Key Vault (the emulator keeps it in a file) and makes no upstream call; the token stays valid upstream', async () => {
+    // A folder that does not exist yet: the emulators create it.
+    const stateDir = path.join(mkdtempSync(path.join(tmpdir(), 'broker-vault-')), 'not', 'yet');
+    const stateFile = path.join(stateDir, 'vault.json');
+    const gatewayKeysFile = path.join(stateDir, 'vault.gateway-keys.json');
     const first = await startLocalBroker({ env: { LOCAL_KEYVAULT_STATE_FILE: stateFile } });
     let minted: Awaited<ReturnType<typeof gatewayToken>>;
     try {
@@ -24,12 +28,19 @@ describe('a restarted broker', () => {
     } finally {
       expect((await first.stop()).code).toBe(0);
     }
+    expect(existsSync(stateFile)).toBe(true);
+    const keysBefore = readFileSync(gatewayKeysFile, 'utf8');
+
     const second = await startLocalBroker({ env: { LOCAL_KEYVAULT_STATE_FILE: stateFile } });
     try {
       const served = await gatewayToken(second);
       expect(served).toMatchObject({ status: 200, cache: 'hit' });
       expect(served.body.value).toBe(minted.body.value);
       expect((await second.upstreamCalls()).arm?.Gateway_GenerateToken).toBe(0);
+      // The restarted ARM emulator signs with the keys it kept, so the stored token verifies against them.
+      expect(readFileSync(gatewayKeysFile, 'utf8')).toBe(keysBefore);
+      const keys = (JSON.parse(keysBefore) as Record<string, Record<string, { primary: string; secondary: string }>>).apimService1?.gw1;
+      expect(verifyGatewayToken('gw1', served.body.value ?? '', [keys?.primary ?? '', keys?.secondary ?? ''], new Date())).toBe(true);
     } finally {
       expect((await second.stop()).code).toBe(0);
     }

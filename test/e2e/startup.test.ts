@@ -1,5 +1,5 @@
-import net from 'node:net';
 import { startLocalBroker, useLocalBroker } from '../support/localBroker';
+import { connects, freePort } from '../support/sockets';
 import { fetchWithin } from './support/http';
 
 /** The local host as `npm start` runs it once built: `node dist/local/start.js`, here with PORT=0. */
@@ -14,6 +14,7 @@ const ROUTES = [
   ['GET', '/_local/upstream-calls'],
 ] as const;
 
+/** The operation names of UPSTREAMS.md, in the order the emulators list them. */
 const ARM_OPERATIONS = [
   'Gateway_GenerateToken',
   'ApiManagementService_GetSsoToken',
@@ -21,6 +22,18 @@ const ARM_OPERATIONS = [
   'Gateway_ListKeys',
   'Gateway_RegenerateKey',
 ];
+const KEY_VAULT_OPERATIONS = [
+  'SetSecret',
+  'GetSecret',
+  'GetSecretVersions',
+  'GetSecrets',
+  'UpdateSecret',
+  'DeleteSecret',
+  'GetDeletedSecret',
+  'PurgeDeletedSecret',
+];
+const ISSUER_OPERATIONS = ['OpenIdConfiguration', 'Jwks'];
+const LOCAL_TENANT_ID = '11111111-1111-1111-1111-111111111111';
 
 /** `METHOD url` pairs of the banner's route lines (`  GET,POST http://...`). */
 function bannerRoutes(stdout: string): Set<string> {
@@ -29,32 +42,6 @@ function bannerRoutes(stdout: string): Set<string> {
     for (const method of (match[1] ?? '').split(',')) pairs.add(`${method} ${match[2]}`);
   }
   return pairs;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port, timeout: 2_000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 describe('node dist/local/start.js (what npm start runs after building)', () => {
@@ -81,34 +68,41 @@ describe('node dist/local/start.js (what npm start runs after building)', () => 
     expect(port).not.toBe(7071);
   });
 
-  it('prints every route and the emulator URLs before the Ready line', () => {
+  it('prints every route and the four emulators (arm, licensespring, keyvault, issuer) before the Ready line', async () => {
     const { url, port } = broker();
     const stdout = broker().stdout();
     const banner = stdout.slice(0, stdout.indexOf(`Ready on ${url}`));
     const printed = bannerRoutes(banner);
     for (const [method, route] of ROUTES) expect(printed).toContain(`${method} ${url}${route}`);
 
-    const emulators = Object.fromEntries(
-      [...banner.matchAll(/^\s+(arm|licensespring)\s+(https:\/\/127\.0\.0\.1:(\d+))\s*$/gm)].map((match) => [match[1], Number(match[3])]),
+    const emulators = [...banner.matchAll(/^ {2}(\w+) +(https:\/\/127\.0\.0\.1:(\d+))(?: \(tenant ([0-9a-f-]{36})\))?$/gm)].map(
+      (match) => ({
+        name: match[1],
+        port: Number(match[3]),
+        tenant: match[4],
+      }),
     );
-    expect(Object.keys(emulators).sort()).toEqual(['arm', 'licensespring']);
-    for (const emulatorPort of Object.values(emulators)) {
+    expect(emulators.map(({ name }) => name)).toEqual(['arm', 'licensespring', 'keyvault', 'issuer']);
+    expect(emulators.find(({ name }) => name === 'issuer')?.tenant).toBe(LOCAL_TENANT_ID);
+    const ports = emulators.map((emulator) => emulator.port);
+    for (const emulatorPort of ports) {
       expect(emulatorPort).toBeGreaterThan(0);
       expect(emulatorPort).not.toBe(port);
+      expect(await connects(emulatorPort)).toBe(true);
     }
-    expect(emulators.arm).not.toBe(emulators.licensespring);
+    expect(new Set(ports).size).toBe(4);
   });
 
   it('starts with every emulator operation at 0, and /api/health leaves the counts byte-identical', async () => {
     const before = await broker().upstreamCallsText();
-    const calls = JSON.parse(before) as Record<string, Record<string, number>>;
-    expect(Object.keys(calls)).toEqual(expect.arrayContaining(['arm', 'licensespring']));
-    expect(Object.keys(calls.arm ?? {}).sort()).toEqual([...ARM_OPERATIONS].sort());
-    expect(Object.keys(calls.licensespring ?? {})).toEqual(['SsoUrl']);
-    for (const [emulator, operations] of Object.entries(calls)) {
-      for (const [operation, count] of Object.entries(operations))
-        expect({ [`${emulator}.${operation}`]: count }).toEqual({ [`${emulator}.${operation}`]: 0 });
-    }
+    const zeroes = (operations: readonly string[]) => Object.fromEntries(operations.map((operation) => [operation, 0]));
+    expect(JSON.parse(before)).toEqual({
+      arm: zeroes(ARM_OPERATIONS),
+      licensespring: zeroes(['SsoUrl']),
+      keyvault: zeroes(KEY_VAULT_OPERATIONS),
+      issuer: zeroes(ISSUER_OPERATIONS),
+    });
+    expect(Object.keys(JSON.parse(before))).toEqual(['arm', 'licensespring', 'keyvault', 'issuer']);
 
     for (let i = 0; i < 3; i += 1) {
       const health = await fetchWithin(`${broker().api}/health`);

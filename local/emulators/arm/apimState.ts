@@ -47,6 +47,9 @@ export interface ServiceState {
   readonly authorizationServers: ReadonlyMap<string, AuthorizationServerContract>;
 }
 
+/** Gateway keys by service name, then gateway ID, as spelled in the seed: what a state file keeps. */
+export type GatewayKeys = Record<string, Record<string, Record<KeyType, string>>>;
+
 /** Why a service could not be resolved, in ARM's order of checks. */
 export type ServiceLookupFailure = 'subscription' | 'resourceGroup' | 'service';
 
@@ -56,14 +59,15 @@ export class ApimState {
   readonly resourceGroup: string;
   private readonly services: ReadonlyMap<string, ServiceState>;
 
-  constructor(seed: ArmSeed, newKeyPair: () => Record<KeyType, string>) {
+  /** `initialKeys` gives each seeded gateway its keys at start. */
+  constructor(seed: ArmSeed, initialKeys: (serviceName: string, gatewayId: string) => Record<KeyType, string>) {
     this.subscriptionId = seed.subscriptionId;
     this.resourceGroup = seed.resourceGroup;
     this.services = byLowerCaseName(
       seed.services.map((service) => ({
         name: service.name,
         gateways: byLowerCaseName(
-          service.gateways.map((id) => ({ id, keys: newKeyPair() })),
+          service.gateways.map((id) => ({ id, keys: initialKeys(service.name, id) })),
           (gateway) => gateway.id,
         ),
         authorizationServers: new Map(
@@ -78,6 +82,15 @@ export class ApimState {
     if (subscriptionId.toLowerCase() !== this.subscriptionId.toLowerCase()) return 'subscription';
     if (resourceGroup.toLowerCase() !== this.resourceGroup.toLowerCase()) return 'resourceGroup';
     return this.services.get(name.toLowerCase()) ?? 'service';
+  }
+
+  gatewayKeys(): GatewayKeys {
+    return Object.fromEntries(
+      [...this.services.values()].map((service) => [
+        service.name,
+        Object.fromEntries([...service.gateways.values()].map((gateway) => [gateway.id, { ...gateway.keys }])),
+      ]),
+    );
   }
 
   /** A seeded service by name alone: service names are globally unique in Azure. */

@@ -2,8 +2,9 @@ import { createHash, randomBytes as cryptoRandomBytes, randomUUID } from 'node:c
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Clock, systemClock } from '../../../shared/time/clock';
 import { type EmulatorRequest, type EmulatorResponse, type Fault, HttpsEmulator } from '../httpsEmulator';
+import { readStateFile, writeStateFile } from '../stateFile';
 import { newGatewayKey, type RandomBytes, signGatewayToken, ssoRedirectUri, verifyGatewayToken } from './apimCredentials';
-import { ApimState, type ArmSeed, DEFAULT_ARM_SEED, type GatewayState, type ServiceState } from './apimState';
+import { ApimState, type ArmSeed, DEFAULT_ARM_SEED, type GatewayKeys, type GatewayState, type ServiceState } from './apimState';
 import { armError, armErrorResponse, authorizationFailedBody, validationErrorResponse } from './armErrors';
 import { ARM_OPERATION_ACTIONS, ARM_OPERATION_COLLECTIONS, ARM_OPERATIONS, type ArmOperation, serviceResourceId } from './armOperations';
 import { APIM_API_VERSIONS, checkGatewayTokenRequest, checkKeyType, pathParameterProblems } from './armRequestRules';
@@ -32,6 +33,11 @@ export interface ArmEmulatorOptions {
   officialExamples?: boolean;
   /** Overrides ARM's per-principal, per-subscription request budgets (e.g. a small one to test throttling). */
   throttling?: Partial<Record<RequestKind, RequestBudget>>;
+  /**
+   * A JSON file the gateway keys are loaded from at construction and written to whenever they
+   * change, so tokens signed before a restart still validate after it. Gateways it lacks get new keys.
+   */
+  gatewayKeysFile?: string;
 }
 
 /** Microsoft.ApiManagement's resource path; ARM matches its literals case-insensitively. */
@@ -76,6 +82,7 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
   private readonly verifyBearer: (token: string) => boolean;
   private readonly officialExamples: boolean;
   private readonly throttling: SubscriptionThrottling;
+  private readonly gatewayKeysFile: string | undefined;
 
   constructor(options: ArmEmulatorOptions = {}) {
     super(
@@ -96,7 +103,10 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
     const newKeyPair = this.officialExamples
       ? () => ({ ...EXAMPLE_GATEWAY_KEYS })
       : () => ({ primary: newGatewayKey(this.randomBytes), secondary: newGatewayKey(this.randomBytes) });
-    this.state = new ApimState(options.seed ?? DEFAULT_ARM_SEED, newKeyPair);
+    this.gatewayKeysFile = options.gatewayKeysFile;
+    const kept = this.gatewayKeysFile ? readStateFile<GatewayKeys>(this.gatewayKeysFile) : undefined;
+    this.state = new ApimState(options.seed ?? DEFAULT_ARM_SEED, (service, gatewayId) => kept?.[service]?.[gatewayId] ?? newKeyPair());
+    this.saveGatewayKeys();
   }
 
   /** Whether APIM would accept `token` for the gateway now: signed by a current key and not expired. */
@@ -237,8 +247,13 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
     if (!keyType.ok) return validationErrorResponse(keyType.problems);
     return this.withGateway(call, (gateway) => {
       gateway.keys[keyType.value] = newGatewayKey(this.randomBytes);
+      this.saveGatewayKeys();
       return { status: 204 };
     });
+  }
+
+  private saveGatewayKeys(): void {
+    if (this.gatewayKeysFile) writeStateFile(this.gatewayKeysFile, this.state.gatewayKeys());
   }
 
   private getAuthorizationServer({ request, service }: ApimCall): EmulatorResponse {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readStateFile, writeStateFile } from '../stateFile';
 
 /** How long a deleted secret stays recoverable: Key Vault's default soft-delete retention. */
 export const RECOVERABLE_DAYS = 90;
@@ -55,8 +55,8 @@ export class SecretStore {
 
   /** Replaces what is held with the state file's content, when there is one. */
   load(): void {
-    if (!this.stateFile || !existsSync(this.stateFile)) return;
-    const state = JSON.parse(readFileSync(this.stateFile, 'utf8')) as PersistedState;
+    const state = this.stateFile ? readStateFile<PersistedState>(this.stateFile) : undefined;
+    if (!state) return;
     this.secrets.clear();
     for (const secret of state.secrets) this.secrets.set(secret.name.toLowerCase(), secret);
   }
@@ -113,12 +113,9 @@ export class SecretStore {
     this.save();
   }
 
-  /** Written to a temporary file first so a crash never leaves a half-written state behind. */
   private save(): void {
     if (!this.stateFile) return;
     const state: PersistedState = { secrets: [...this.secrets.values()] };
-    const temporary = `${this.stateFile}.tmp`;
-    writeFileSync(temporary, JSON.stringify(state, null, 2));
-    renameSync(temporary, this.stateFile);
+    writeStateFile(this.stateFile, state);
   }
 }

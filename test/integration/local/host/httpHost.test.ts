@@ -3,6 +3,7 @@ import { type HttpHandler, type HttpRequest, HttpResponse, type InvocationContex
 import { FunctionRegistry } from '../../../../local/host/functionRegistry';
 import type { HostLog } from '../../../../local/host/hostLog';
 import { formatFunctionList, type LocalHost, startLocalHost } from '../../../../local/host/startLocalHost';
+import { rawExchange } from '../../../support/sockets';
 
 interface LogLine {
   level: string;
@@ -74,6 +75,8 @@ async function describeRequest(request: HttpRequest, context: InvocationContext)
 
 let host: LocalHost;
 let logLines: LogLine[];
+const BODY_LIMIT = 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 beforeAll(async () => {
   logLines = [];
@@ -118,6 +121,7 @@ beforeAll(async () => {
     registrations: registry.registrations(),
     port: 0,
     routePrefix: 'api',
+    maxBodyBytes: BODY_LIMIT,
     log,
     extraRoutes: (req, res) => {
       if (req.url !== '/_local/upstream-calls') return false;
@@ -227,27 +231,78 @@ describe('local host: responses', () => {
     expect(response.body.length).toBe(0);
   });
 
-  it('answers a bare 500 when the handler throws, and logs the error', async () => {
-    const response = await rawRequest(host, 'GET', '/api/throws');
+  it('answers 500 InternalError with the request id, never the detail, when the handler throws, and logs the error', async () => {
+    const response = await rawRequest(host, 'GET', '/api/throws', { headers: { 'x-request-id': 'caller-500' } });
     expect(response.status).toBe(500);
-    expect(response.body.length).toBe(0);
+    expect(response.headers['x-request-id']).toBe('caller-500');
+    expect(json(response)).toEqual({
+      error: { code: 'InternalError', message: 'The broker failed to handle the request. Request id: caller-500.' },
+    });
     const line = logLines.find((entry) => entry.source === 'throws');
     expect(line?.level).toBe('error');
     expect(line?.message).toMatch(/^Invocation [0-9a-f-]{36} failed: Error: upstream exploded with secret detail/);
   });
 
-  it('answers a bare 500 when the handler returns something that is not a response', async () => {
+  it('answers 500 InternalError when the handler returns something that is not a response', async () => {
     const response = await rawRequest(host, 'GET', '/api/not-an-object');
     expect(response.status).toBe(500);
-    expect(response.body.length).toBe(0);
+    expect(response.headers['x-request-id']).toMatch(UUID);
+    expect(json(response)).toEqual({
+      error: {
+        code: 'InternalError',
+        message: `The broker failed to handle the request. Request id: ${response.headers['x-request-id']}.`,
+      },
+    });
   });
 });
 
 describe('local host: routing failures', () => {
-  it.each(['/api/unknown', '/health', '/api', '/api/health/extra'])('answers 404 with an empty body for %s', async (target) => {
-    const response = await rawRequest(host, 'GET', target);
+  it.each(['/api/unknown', '/health', '/api', '/api/health/extra'])('answers 404 NotFound in the ARM shape for %s', async (target) => {
+    const response = await rawRequest(host, 'GET', target, { headers: { 'x-request-id': 'caller-404' } });
     expect(response.status).toBe(404);
-    expect(response.body.length).toBe(0);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(response.headers['x-request-id']).toBe('caller-404');
+    expect(json(response)).toEqual({ error: { code: 'NotFound', message: `The route '${target}' was not found.` } });
+  });
+
+  it('answers 404 NotFound for what is left of a path after its dot segments are removed', async () => {
+    const response = await rawRequest(host, 'GET', '/api/apim/s/gateways/%2e%2E/token');
+    expect(response.status).toBe(404);
+    expect(response.headers['x-request-id']).toMatch(UUID);
+    expect(json(response)).toEqual({ error: { code: 'NotFound', message: "The route '/api/apim/s/token' was not found." } });
+  });
+
+  it('reads a target starting with // as a path, not as another host', async () => {
+    const response = await rawRequest(host, 'GET', '//elsewhere/api/health');
+    expect(response.status).toBe(404);
+    expect(json(response)).toEqual({ error: { code: 'NotFound', message: "The route '//elsewhere/api/health' was not found." } });
+  });
+
+  it('answers 400 BadRequest when the request target is no URL', async () => {
+    const response = await rawExchange(
+      host.port,
+      'GET http://[/x HTTP/1.1\r\nHost: a\r\nX-Request-Id: caller-400\r\nConnection: close\r\n\r\n',
+    );
+    expect(response.status).toBe(400);
+    expect(response.headers['x-request-id']).toBe('caller-400');
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'BadRequest', message: 'The request target is not a valid URL.' } });
+  });
+
+  it('answers a request Node cannot parse with 400 BadRequest, written on the socket, and closes', async () => {
+    const response = await rawExchange(host.port, 'GET /api/health HTTP/1.1\r\nHost: a\r\nno colon here\r\n\r\n');
+    expect(response.status).toBe(400);
+    expect(response.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+    expect(response.headers['x-request-id']).toMatch(UUID);
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'BadRequest', message: 'The request is not valid HTTP/1.1.' } });
+  });
+
+  it("answers headers over Node's limit with 431 RequestHeaderFieldsTooLarge in the ARM shape", async () => {
+    const response = await rawExchange(host.port, `GET /api/health HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(response.status).toBe(431);
+    expect(response.headers['x-request-id']).toMatch(UUID);
+    expect(JSON.parse(response.body)).toEqual({
+      error: { code: 'RequestHeaderFieldsTooLarge', message: "The request's headers are larger than the host accepts." },
+    });
   });
 
   it('answers 405 with Allow listing the methods of the route, and the contract error shape', async () => {
@@ -268,10 +323,56 @@ describe('local host: routing failures', () => {
     expect((await rawRequest(host, 'PATCH', '/api/things/1')).body.toString()).toBe('written');
   });
 
-  it('consults extraRoutes before the functions', async () => {
-    const response = await rawRequest(host, 'GET', '/_local/upstream-calls');
+  it('consults extraRoutes before the functions, and their answers carry the request id too', async () => {
+    const response = await rawRequest(host, 'GET', '/_local/upstream-calls', { headers: { 'x-ms-client-request-id': 'client-7' } });
     expect(response.status).toBe(200);
+    expect(response.headers['x-request-id']).toBe('client-7');
     expect(json(response)).toEqual({ arm: {} });
+  });
+});
+
+describe('local host: request bodies over maxBodyBytes', () => {
+  const payloadTooLarge = { error: { code: 'PayloadTooLarge', message: `The request body exceeds ${BODY_LIMIT} bytes.`, target: 'body' } };
+
+  it('passes a body of exactly the limit', async () => {
+    const response = await rawRequest(host, 'POST', '/api/apim/s/gateways/g/token', { body: Buffer.alloc(BODY_LIMIT, 0x61) });
+    expect(response.status).toBe(200);
+    expect((json(response) as { bodyHex: string }).bodyHex).toHaveLength(2 * BODY_LIMIT);
+  });
+
+  it('answers a declared Content-Length of 10 MB with 413 at once, before any body byte is sent, and closes', async () => {
+    // rawExchange resolves on the server's close: were the host waiting for the body, this would never answer.
+    const response = await rawExchange(
+      host.port,
+      'POST /api/apim/s/gateways/g/token HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 10485760\r\n\r\n',
+    );
+    expect(response.status).toBe(413);
+    expect(response.headers).toMatchObject({ connection: 'close', 'content-type': 'application/json; charset=utf-8' });
+    expect(response.headers['x-request-id']).toMatch(UUID);
+    expect(JSON.parse(response.body)).toEqual(payloadTooLarge);
+  });
+
+  it('refuses such a body before inviting it when the client expects 100-continue', async () => {
+    const response = await rawExchange(
+      host.port,
+      'POST /api/apim/s/gateways/g/token HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 10485760\r\n\r\n',
+    );
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toEqual(payloadTooLarge);
+  });
+
+  it('cuts a chunked body off at the limit while it streams, answers 413, and stays healthy', async () => {
+    const chunk = 'a'.repeat(BODY_LIMIT + 1);
+    // The final zero-length chunk is never sent: the answer must come while the body is still arriving.
+    const response = await rawExchange(
+      host.port,
+      `POST /api/apim/s/gateways/g/token HTTP/1.1\r\nHost: a\r\nX-Request-Id: chunked-1\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`,
+    );
+    expect(response.status).toBe(413);
+    expect(response.headers).toMatchObject({ connection: 'close', 'x-request-id': 'chunked-1' });
+    expect(JSON.parse(response.body)).toEqual(payloadTooLarge);
+    const health = await rawRequest(host, 'GET', '/api/health');
+    expect(health.status).toBe(200);
   });
 });
 
@@ -324,7 +425,8 @@ describe('local host: prefix, listing and close', () => {
   });
 
   it('rejects when the port is taken', async () => {
-    await expect(startLocalHost({ registrations: { http: [], timers: [] }, port: host.port, log: () => undefined })).rejects.toMatchObject({
+    const nothing = { http: [], timers: [], hooks: { appStart: [], appTerminate: [] } };
+    await expect(startLocalHost({ registrations: nothing, port: host.port, log: () => undefined })).rejects.toMatchObject({
       code: 'EADDRINUSE',
     });
   });

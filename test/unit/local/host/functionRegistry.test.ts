@@ -1,22 +1,8 @@
-import type * as AzureFunctions from '@azure/functions';
 import { FunctionRegistry } from '../../../../local/host/functionRegistry';
 import type { HostLog } from '../../../../local/host/hostLog';
+import { registerWith } from '../../../support/registerWith';
 
 const silentLog: HostLog = () => undefined;
-
-/**
- * Runs `register` against a fresh copy of `@azure/functions` whose `@azure/functions-core` is
- * `registry`, so the test sees the metadata the real library produces. The library looks the core
- * module up lazily, on its first registration, so that must happen inside the isolated registry.
- * (jest's module registry bypasses the Module._load hook; the hook itself is tested in a child
- * process, see loadFunctionApp.test.ts.)
- */
-function registerWith(registry: FunctionRegistry, register: (library: typeof AzureFunctions) => void): void {
-  jest.isolateModules(() => {
-    jest.doMock('@azure/functions-core', () => registry, { virtual: true });
-    register(require('@azure/functions') as typeof AzureFunctions);
-  });
-}
 
 describe('FunctionRegistry as @azure/functions-core', () => {
   it('captures app.http registrations with route, uppercase methods and handler', () => {
@@ -96,12 +82,25 @@ describe('FunctionRegistry as @azure/functions-core', () => {
     expect(registry.registrations().http).toEqual([]);
   });
 
-  it('warns that app hooks are not run, and forwards only problem-level library logs', () => {
+  it('keeps appStart and appTerminate hooks until disposed, and warns that invocation hooks are not run', () => {
     const lines: string[] = [];
     const registry = new FunctionRegistry((level, source, message) => lines.push(`${level} ${source} ${message}`));
-    registerWith(registry, ({ app }) => app.hook.appStart(() => undefined).dispose());
+    registerWith(registry, ({ app }) => {
+      app.hook.appStart(() => undefined);
+      app.hook.appTerminate(() => undefined);
+      app.hook.appStart(() => undefined).dispose();
+      app.hook.preInvocation(() => undefined);
+    });
+    const { hooks } = registry.registrations();
+    expect({ appStart: hooks.appStart.length, appTerminate: hooks.appTerminate.length }).toEqual({ appStart: 1, appTerminate: 1 });
+    expect(lines).toEqual(['warning host app.hook preInvocation hooks are not run by the local host']);
+  });
+
+  it('forwards only problem-level library logs', () => {
+    const lines: string[] = [];
+    const registry = new FunctionRegistry((level, source, message) => lines.push(`${level} ${source} ${message}`));
     registry.log('debug', 'system', 'noise');
     registry.log('warning', 'system', 'worth seeing');
-    expect(lines).toEqual(['warning host app.hook appStart hooks are not run by the local host', 'warning system worth seeing']);
+    expect(lines).toEqual(['warning system worth seeing']);
   });
 });

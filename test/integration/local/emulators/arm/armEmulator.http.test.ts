@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ArmEmulator, type ArmEmulatorOptions } from '../../../../../local/emulators/arm/armEmulator';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
 import { TestClock } from '../../../../support/testClock';
@@ -167,6 +170,23 @@ describe('ArmEmulator over raw HTTPS', () => {
     expect(regenerated.status).toBe(204);
     expect(regenerated.text).toBe('');
     expect(emulator.isTokenValid(SERVICE, 'gw1', value)).toBe(false);
+  });
+
+  it('keeps its gateway keys in gatewayKeysFile (creating its folder), so another emulator accepts the tokens it signed', async () => {
+    const gatewayKeysFile = path.join(mkdtempSync(path.join(tmpdir(), 'arm-keys-')), 'missing', 'keys.json');
+    const { send } = await started({ gatewayKeysFile });
+    const { value } = JSON.parse((await send({ path: generateToken(), body: { keyType: 'secondary', expiry: inDays(2) } })).text) as {
+      value: string;
+    };
+    expect(new ArmEmulator({ clock, gatewayKeysFile }).isTokenValid(SERVICE, 'gw1', value)).toBe(true);
+    expect(new ArmEmulator({ clock }).isTokenValid(SERVICE, 'gw1', value)).toBe(false);
+
+    const regenerated = await send({
+      path: `${SERVICE_PATH}/gateways/gw1/regenerateKey?api-version=2024-05-01`,
+      body: { keyType: 'secondary' },
+    });
+    expect(regenerated.status).toBe(204);
+    expect(new ArmEmulator({ clock, gatewayKeysFile }).isTokenValid(SERVICE, 'gw1', value)).toBe(false);
   });
 
   it('serves the official examples verbatim when asked to', async () => {
