@@ -13,7 +13,7 @@ import { broker, requestSchemas } from '../shared/lazyParts';
 export const licenseSpringSsoUrlHandler = brokerHandler({ cacheControl: 'no-store', operation: 'licenseSpringSsoUrl' }, async (call) => {
   const query = parseInput(requestSchemas().licenseSpringSsoQuerySchema, singleValuedQuery(new URL(call.request.url).searchParams));
   call.authorize({ product: query.product, customerAccountCode: query.customer_account_code });
-  call.admitMint();
+  call.chargeMint();
   const answer = await broker().licenseSpring.getSsoUrl(
     { product: query.product, customerAccountCode: query.customer_account_code, responseType: query.response_type },
     call.requestId,

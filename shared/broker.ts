@@ -93,7 +93,12 @@ export function buildBroker(config: BrokerConfig, runtime: BrokerRuntime): Broke
           timeoutMs: config.cache.keyVaultTimeoutMs,
           format: config.cache.storedTokenFormat,
         });
-  const tokenCache = new TokenCache({ store, clock: runtime.clock, clockSkewMs: config.policy.clockSkewMs });
+  const tokenCache = new TokenCache({
+    store,
+    clock: runtime.clock,
+    clockSkewMs: config.policy.clockSkewMs,
+    maxMemoryEntries: config.memory.tokens,
+  });
 
   const arm = pipeline({ tokenCredential: credential, scope: config.arm.scope });
   return {
@@ -104,6 +109,7 @@ export function buildBroker(config: BrokerConfig, runtime: BrokerRuntime): Broke
       cache: tokenCache,
       services: config.services,
       policy: config.policy,
+      memory: config.memory,
       clock: runtime.clock,
     }),
     licenseSpring: new LicenseSpringClient(pipeline(), config.licenseSpring, runtime.clock),

@@ -1,21 +1,20 @@
+import { LruCache } from '../cache/lruCache';
 import { SingleFlight } from '../cache/singleFlight';
-import type { CacheOutcome, TokenCache } from '../cache/tokenCache';
+import type { CacheCall, CacheOutcome, TokenCache } from '../cache/tokenCache';
 import { gatewayIdentity, ssoIdentity } from '../cache/tokenIdentity';
 import type { ApimService } from '../config/apimServices';
 import { SSO_TOKEN_LIFETIME_MS } from '../config/configSchema';
-import { UnknownServiceError } from '../errors';
+import { NotFoundError, UnknownServiceError } from '../errors';
 import type { Logger } from '../logging/logger';
-import { resolveGatewayExpiry, type TokenPolicySettings } from '../policy/tokenPolicy';
+import { checkMinValidity, resolveGatewayExpiry, type TokenPolicySettings } from '../policy/tokenPolicy';
 import type { Clock } from '../time/clock';
 import { formatUtcSeconds, toWholeSeconds } from '../time/isoDateTime';
 import type { ApimClient, KeyType } from '../upstreams/arm/apimClient';
 import type { AuthorizationServer } from '../upstreams/arm/armSchemas';
 
-export interface CallContext {
+/** What a broker operation needs of the request it serves. */
+export interface CallContext extends CacheCall {
   requestId: string;
-  log: Logger;
-  /** Called just before a mint reaches the upstream: the caller's mint limit (a no-op for the timer). */
-  admitMint(): void;
 }
 
 export interface SsoToken {
@@ -33,6 +32,7 @@ export interface GatewayTokenRequest {
 }
 
 export interface GatewayToken {
+  /** As the caller spelled it: ARM names ignore case, so the token may have been minted for another spelling. */
   gatewayId: string;
   keyType: KeyType;
   value: string;
@@ -49,6 +49,14 @@ export interface ApimPolicy extends TokenPolicySettings {
   /** Validity a cached gateway token must still have when the caller names none. */
   gatewayMinValidityMs: number;
   authorizationServerTtlMs: number;
+  /** How long an upstream 404 for a gateway or authorization server is remembered. */
+  notFoundTtlMs: number;
+}
+
+/** Bounds of the service's own memories, in entries. */
+export interface ApimMemoryBounds {
+  authorizationServers: number;
+  notFound: number;
 }
 
 export interface ApimTokenServiceDeps {
@@ -57,18 +65,23 @@ export interface ApimTokenServiceDeps {
   /** Keyed by lower-case alias: aliases match regardless of case, as ARM names do. */
   services: ReadonlyMap<string, ApimService>;
   policy: ApimPolicy;
+  memory: ApimMemoryBounds;
   clock: Clock;
 }
 
 /**
- * The broker's API Management operations: input policy first, then the token cache, and the
- * upstream only when the cache has nothing fresh enough.
+ * The broker's API Management operations: input policy first, then what this instance remembers
+ * (tokens, contracts, recent 404s), and the upstream only when nothing fresh enough is at hand.
  */
 export class ApimTokenService {
-  private readonly authorizationServers = new Map<string, AuthorizationServerAnswer & { fetchedAt: number }>();
+  private readonly authorizationServers: LruCache<AuthorizationServerAnswer>;
   private readonly authorizationServerFlights = new SingleFlight<AuthorizationServerAnswer>();
+  private readonly notFound: LruCache<NotFoundError>;
 
-  constructor(private readonly deps: ApimTokenServiceDeps) {}
+  constructor(private readonly deps: ApimTokenServiceDeps) {
+    this.authorizationServers = new LruCache(deps.memory.authorizationServers);
+    this.notFound = new LruCache(deps.memory.notFound);
+  }
 
   service(alias: string): ApimService {
     const service = this.deps.services.get(alias.toLowerCase());
@@ -83,27 +96,30 @@ export class ApimTokenService {
   async ssoToken(alias: string, call: CallContext): Promise<SsoToken> {
     const service = this.service(alias);
     const mint = async () => {
-      call.admitMint();
       const sentAt = this.deps.clock.now();
       const { redirectUri } = await this.deps.client.getSsoToken(service, call.requestId);
       return { value: redirectUri, expiresOn: toWholeSeconds(new Date(sentAt.getTime() + SSO_TOKEN_LIFETIME_MS)) };
     };
-    const { token, cache } = await this.deps.cache.getOrMint(ssoIdentity(service), this.deps.policy.ssoMinValidityMs, mint, call.log);
+    const { token, cache } = await this.deps.cache.getOrMint(ssoIdentity(service), this.deps.policy.ssoMinValidityMs, mint, call);
     return { redirectUri: token.value, expiresOn: token.expiresOn, cache };
   }
 
   /**
    * Without `expiry`, a cached token with `minValidity` (default: the configured one) plus the skew
-   * left is served; otherwise one is minted for max(default lifetime, minValidity + skew). An
-   * explicit `expiry` always mints, and that token becomes the cached one.
+   * left is served; otherwise one is minted (see resolveGatewayExpiry). An explicit `expiry` always
+   * mints; the cache keeps whichever token lives longer.
    */
   async gatewayToken(request: GatewayTokenRequest, call: CallContext): Promise<GatewayToken> {
     const service = this.service(request.alias);
-    const minValidityMs = request.minValidityMs ?? this.deps.policy.gatewayMinValidityMs;
-    const expiresOn = resolveGatewayExpiry({ ...request, minValidityMs }, this.deps.clock.now(), this.deps.policy);
+    const { policy } = this.deps;
+    const minValidityMs = request.minValidityMs ?? policy.gatewayMinValidityMs;
+    checkMinValidity(minValidityMs, policy);
+    const explicitExpiry = request.expiry === undefined ? undefined : resolveGatewayExpiry(request, this.deps.clock.now(), policy);
+    const notFoundKey = `gateway|${service.resourceId.toLowerCase()}|${request.gatewayId.toLowerCase()}`;
+    this.throwIfRecentlyNotFound(notFoundKey);
     const identity = gatewayIdentity(service, request.gatewayId, request.keyType);
-    const mint = async () => {
-      call.admitMint();
+    const mint = this.rememberingNotFound(notFoundKey, async () => {
+      const expiresOn = explicitExpiry ?? resolveGatewayExpiry({ minValidityMs }, this.deps.clock.now(), policy);
       const { value } = await this.deps.client.generateGatewayToken(
         service,
         request.gatewayId,
@@ -112,28 +128,51 @@ export class ApimTokenService {
       );
       warnOnEmbeddedDateMismatch(value, expiresOn, request.gatewayId, call.log);
       return { value, expiresOn };
-    };
+    });
     const { token, cache } =
-      request.expiry === undefined
-        ? await this.deps.cache.getOrMint(identity, minValidityMs, mint, call.log)
-        : await this.deps.cache.mint(identity, `expiry=${expiresOn.toISOString()}`, mint, call.log);
+      explicitExpiry === undefined
+        ? await this.deps.cache.getOrMint(identity, minValidityMs, mint, call)
+        : await this.deps.cache.mint(identity, `expiry=${explicitExpiry.toISOString()}`, mint, call);
     return { gatewayId: request.gatewayId, keyType: request.keyType, value: token.value, expiresOn: token.expiresOn, cache };
   }
 
-  /** Contracts are kept in memory for a short while with their ETag; they hold no secrets. */
-  async authorizationServer(alias: string, authsid: string, call: Pick<CallContext, 'requestId'>): Promise<AuthorizationServerAnswer> {
+  /**
+   * Contracts are kept in memory for a short while with their ETag; they hold no secrets. A read
+   * that misses memory reaches ARM, so the request that starts it is charged like a mint.
+   */
+  async authorizationServer(alias: string, authsid: string, call: CallContext): Promise<AuthorizationServerAnswer> {
     const service = this.service(alias);
-    const key = JSON.stringify([service.resourceId.toLowerCase(), authsid.toLowerCase()]);
-    const remembered = this.authorizationServers.get(key);
-    const now = this.deps.clock.now().getTime();
-    if (remembered && now - remembered.fetchedAt < this.deps.policy.authorizationServerTtlMs) {
-      return { contract: remembered.contract, etag: remembered.etag };
-    }
-    return this.authorizationServerFlights.run(key, async () => {
+    const key = `${service.resourceId.toLowerCase()}|${authsid.toLowerCase()}`;
+    const notFoundKey = `authorizationServer|${key}`;
+    this.throwIfRecentlyNotFound(notFoundKey);
+    const remembered = this.authorizationServers.get(key, this.deps.clock.now().getTime());
+    if (remembered) return remembered;
+    const joined = this.authorizationServerFlights.join(key);
+    if (joined !== undefined) return joined;
+    call.chargeMint();
+    const fetch = this.rememberingNotFound(notFoundKey, async () => {
       const answer = await this.deps.client.getAuthorizationServer(service, authsid, call.requestId);
-      this.authorizationServers.set(key, { ...answer, fetchedAt: this.deps.clock.now().getTime() });
+      this.authorizationServers.set(key, answer, this.deps.clock.now().getTime() + this.deps.policy.authorizationServerTtlMs);
       return answer;
     });
+    return this.authorizationServerFlights.start(key, fetch);
+  }
+
+  private throwIfRecentlyNotFound(key: string): void {
+    const remembered = this.notFound.get(key, this.deps.clock.now().getTime());
+    if (remembered) throw remembered;
+  }
+
+  /** Repeated requests for what ARM just said does not exist are answered from memory for a while. */
+  private rememberingNotFound<T>(key: string, work: () => Promise<T>): () => Promise<T> {
+    return async () => {
+      try {
+        return await work();
+      } catch (error) {
+        if (error instanceof NotFoundError) this.notFound.set(key, error, this.deps.clock.now().getTime() + this.deps.policy.notFoundTtlMs);
+        throw error;
+      }
+    };
   }
 }
 

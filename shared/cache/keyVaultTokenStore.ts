@@ -1,5 +1,5 @@
 import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets';
-import { secretName, type TokenIdentity } from './tokenIdentity';
+import { type GatewayTokenIdentity, secretName } from './tokenIdentity';
 import type { CachedToken, TokenStore } from './tokenStore';
 
 export type StoredTokenFormat = 'gateway-key' | 'raw';
@@ -7,15 +7,19 @@ export type StoredTokenFormat = 'gateway-key' | 'raw';
 const GATEWAY_KEY_PREFIX = 'GatewayKey ';
 
 /** The content type says what the value is, so a reader (or a CSI-mounted gateway) knows its form. */
-function contentType(identity: TokenIdentity, format: StoredTokenFormat): string {
-  if (identity.kind === 'sso') return 'text/uri-list; kind=apim-sso-token';
+function contentType(format: StoredTokenFormat): string {
   return `text/plain; kind=apim-gateway-token; format=${format}`;
 }
 
-function tags(identity: TokenIdentity, expiresOn: Date): Record<string, string> {
-  const common = { kind: identity.kind, service: identity.service.serviceName, expiry: expiresOn.toISOString(), issuer: 'token-broker' };
-  if (identity.kind === 'sso') return common;
-  return { ...common, gateway: identity.gatewayId, keyType: identity.keyType };
+function tags(identity: GatewayTokenIdentity, expiresOn: Date): Record<string, string> {
+  return {
+    kind: identity.kind,
+    service: identity.service.serviceName,
+    expiry: expiresOn.toISOString(),
+    issuer: 'token-broker',
+    gateway: identity.gatewayId,
+    keyType: identity.keyType,
+  };
 }
 
 function isNotFound(error: unknown): boolean {
@@ -23,7 +27,7 @@ function isNotFound(error: unknown): boolean {
 }
 
 /**
- * Tokens as Key Vault secrets: one secret per identity, a new version per token, with `expiresOn`,
+ * Gateway tokens as Key Vault secrets: one secret per identity, a new version per token, with `expiresOn`,
  * `contentType` and tags. Every call has its own deadline, so a slow vault costs a bounded wait.
  */
 export class KeyVaultTokenStore implements TokenStore {
@@ -32,7 +36,7 @@ export class KeyVaultTokenStore implements TokenStore {
     private readonly options: { timeoutMs: number; format: StoredTokenFormat },
   ) {}
 
-  async read(identity: TokenIdentity): Promise<CachedToken | undefined> {
+  async read(identity: GatewayTokenIdentity): Promise<CachedToken | undefined> {
     let secret: KeyVaultSecret;
     try {
       secret = await this.client.getSecret(secretName(identity), { abortSignal: AbortSignal.timeout(this.options.timeoutMs) });
@@ -46,12 +50,11 @@ export class KeyVaultTokenStore implements TokenStore {
     return { value: stripped ? value.slice(GATEWAY_KEY_PREFIX.length) : value, expiresOn: properties.expiresOn };
   }
 
-  async write(identity: TokenIdentity, token: CachedToken): Promise<void> {
-    const stored =
-      identity.kind === 'gateway' && this.options.format === 'gateway-key' ? `${GATEWAY_KEY_PREFIX}${token.value}` : token.value;
+  async write(identity: GatewayTokenIdentity, token: CachedToken): Promise<void> {
+    const stored = this.options.format === 'gateway-key' ? `${GATEWAY_KEY_PREFIX}${token.value}` : token.value;
     await this.client.setSecret(secretName(identity), stored, {
       expiresOn: token.expiresOn,
-      contentType: contentType(identity, this.options.format),
+      contentType: contentType(this.options.format),
       tags: tags(identity, token.expiresOn),
       abortSignal: AbortSignal.timeout(this.options.timeoutMs),
     });

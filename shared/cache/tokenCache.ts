@@ -1,21 +1,35 @@
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../time/clock';
+import { LruCache } from './lruCache';
 import { SingleFlight } from './singleFlight';
-import { identityKey, type TokenIdentity } from './tokenIdentity';
+import { type GatewayTokenIdentity, identityKey, type TokenIdentity } from './tokenIdentity';
 import type { CachedToken, TokenStore } from './tokenStore';
 
 export type CacheOutcome = 'hit' | 'miss';
 
 export interface CacheResult {
   token: CachedToken;
+  /** `miss` only for the request whose flight reached the upstream; requests that joined it say `hit`. */
   cache: CacheOutcome;
 }
 
+/** The request a cache lookup serves: its log, and its caller's mint limit. */
+export interface CacheCall {
+  log: Logger;
+  /**
+   * Charges the caller's mint limit for a flight this request starts (429 when it is over, before
+   * any store read). Returns the refund for a flight that ends without reaching the upstream.
+   */
+  chargeMint(): () => void;
+}
+
 export interface TokenCacheDeps {
-  /** The durable tier; absent when no Key Vault is configured (memory only). */
+  /** The durable tier for gateway tokens; absent when no Key Vault is configured (memory only). */
   store?: TokenStore;
   clock: Clock;
   clockSkewMs: number;
+  /** Bound of the memory tier, in tokens; the least recently used go first. */
+  maxMemoryEntries: number;
   /** At most one log line per store operation in this interval; every failure is still counted. */
   failureLogIntervalMs?: number;
 }
@@ -26,44 +40,93 @@ export interface StoreFailureCounts {
   write: number;
 }
 
+interface FlightOutcome {
+  token: CachedToken;
+  /** Whether the flight reached the upstream (else the store had the token). */
+  minted: boolean;
+}
+
 /**
- * Two tiers in front of the upstream: this instance's memory, then the shared store. Identical
- * concurrent requests share one flight (one store read, one upstream call, one store write). A
- * store that fails never fails a request: the token is minted upstream and served from memory.
+ * Two tiers in front of the upstream: this instance's memory, then the shared store (gateway tokens
+ * only: SSO tokens stay in memory, since Key Vault keeps every version and cannot delete one, and a
+ * version every five minutes is about 100,000 a year per service). Concurrent requests for one
+ * identity share one flight (one store read, at most one upstream call, one store write) whenever
+ * its token satisfies them all. A store that fails never fails a request: the token is minted
+ * upstream and served from memory.
  */
 export class TokenCache {
-  private readonly memory = new Map<string, CachedToken>();
-  private readonly flights = new SingleFlight<CacheResult>();
+  private readonly memory: LruCache<CachedToken>;
+  private readonly flights = new SingleFlight<FlightOutcome>();
   private readonly failures: StoreFailureCounts = { read: 0, write: 0 };
   private readonly lastFailureLog: Partial<Record<keyof StoreFailureCounts, number>> = {};
 
-  constructor(private readonly deps: TokenCacheDeps) {}
+  constructor(private readonly deps: TokenCacheDeps) {
+    this.memory = new LruCache(deps.maxMemoryEntries);
+  }
 
   storeFailures(): StoreFailureCounts {
     return { ...this.failures };
   }
 
-  /** A token with at least `minValidityMs` plus the skew margin left: cached if there is one, else minted. */
-  async getOrMint(identity: TokenIdentity, minValidityMs: number, mint: () => Promise<CachedToken>, log: Logger): Promise<CacheResult> {
+  /**
+   * A token with at least `minValidityMs` plus the skew margin left: from memory, from a flight under
+   * way whose token will do, from the store, or minted. Only a request that starts a flight is charged
+   * against its caller's mint limit, and refunded when the store had the token.
+   */
+  async getOrMint(identity: TokenIdentity, minValidityMs: number, mint: () => Promise<CachedToken>, call: CacheCall): Promise<CacheResult> {
     const key = identityKey(identity);
-    const remembered = this.memory.get(key);
-    if (remembered && this.isFresh(remembered, minValidityMs)) return { token: remembered, cache: 'hit' };
-    return this.flights.run(`${key}|min=${minValidityMs}`, async () => {
-      const stored = await this.readStore(identity, log);
-      if (stored && this.isFresh(stored, minValidityMs)) {
-        this.remember(key, stored);
-        return { token: stored, cache: 'hit' };
+    for (;;) {
+      const remembered = this.memory.get(key, this.deps.clock.now().getTime());
+      if (remembered && this.isFresh(remembered, minValidityMs)) return { token: remembered, cache: 'hit' };
+      const joined = this.flights.join(key);
+      if (joined !== undefined) {
+        const { token } = await joined;
+        if (this.isFresh(token, minValidityMs)) return { token, cache: 'hit' };
+        // That flight's token is too short for this request: look again, and start a flight if none is left.
+        continue;
       }
-      return { token: await this.mintAndKeep(identity, mint, log), cache: 'miss' };
-    });
+      const refund = call.chargeMint();
+      const { token, minted } = await this.flights.start(key, () => this.readOrMint(identity, key, minValidityMs, mint, refund, call.log));
+      return { token, cache: minted ? 'miss' : 'hit' };
+    }
   }
 
-  /** Always mints (an explicit expiry); the new token becomes the cached one. */
-  async mint(identity: TokenIdentity, flightKey: string, mint: () => Promise<CachedToken>, log: Logger): Promise<CacheResult> {
-    return this.flights.run(`${identityKey(identity)}|${flightKey}`, async () => ({
-      token: await this.mintAndKeep(identity, mint, log),
-      cache: 'miss',
-    }));
+  /**
+   * Always mints (an explicit expiry) and hands that token to its caller, but the cache keeps
+   * whichever token lives longer, so a short one never displaces a longer-lived cached token.
+   */
+  async mint(identity: TokenIdentity, flightKey: string, mint: () => Promise<CachedToken>, call: CacheCall): Promise<CacheResult> {
+    const key = identityKey(identity);
+    const flight = `${key}|${flightKey}`;
+    const joined = this.flights.join(flight);
+    if (joined !== undefined) return { token: (await joined).token, cache: 'hit' };
+    call.chargeMint();
+    const { token } = await this.flights.start(flight, async () => {
+      const minted = await mint();
+      const kept = this.memory.get(key, this.deps.clock.now().getTime()) ?? (await this.readStore(identity, call.log));
+      if (!kept || kept.expiresOn.getTime() < minted.expiresOn.getTime()) await this.keep(identity, key, minted, call.log);
+      return { token: minted, minted: true };
+    });
+    return { token, cache: 'miss' };
+  }
+
+  private async readOrMint(
+    identity: TokenIdentity,
+    key: string,
+    minValidityMs: number,
+    mint: () => Promise<CachedToken>,
+    refund: () => void,
+    log: Logger,
+  ): Promise<FlightOutcome> {
+    const stored = await this.readStore(identity, log);
+    if (stored && this.isFresh(stored, minValidityMs)) {
+      refund();
+      this.remember(key, stored);
+      return { token: stored, minted: false };
+    }
+    const token = await mint();
+    await this.keep(identity, key, token, log);
+    return { token, minted: true };
   }
 
   private isFresh(token: CachedToken, minValidityMs: number): boolean {
@@ -72,19 +135,17 @@ export class TokenCache {
 
   /** Keeps the later-expiring token, so a slow flight never replaces a newer one. */
   private remember(key: string, token: CachedToken): void {
-    const current = this.memory.get(key);
-    if (!current || current.expiresOn.getTime() <= token.expiresOn.getTime()) this.memory.set(key, token);
+    const current = this.memory.get(key, this.deps.clock.now().getTime());
+    if (!current || current.expiresOn.getTime() <= token.expiresOn.getTime()) this.memory.set(key, token, token.expiresOn.getTime());
   }
 
-  private async mintAndKeep(identity: TokenIdentity, mint: () => Promise<CachedToken>, log: Logger): Promise<CachedToken> {
-    const token = await mint();
-    this.memory.set(identityKey(identity), token);
-    await this.writeStore(identity, token, log);
-    return token;
+  private async keep(identity: TokenIdentity, key: string, token: CachedToken, log: Logger): Promise<void> {
+    this.remember(key, token);
+    if (identity.kind === 'gateway') await this.writeStore(identity, token, log);
   }
 
   private async readStore(identity: TokenIdentity, log: Logger): Promise<CachedToken | undefined> {
-    if (!this.deps.store) return undefined;
+    if (!this.deps.store || identity.kind !== 'gateway') return undefined;
     try {
       return await this.deps.store.read(identity);
     } catch (error) {
@@ -93,7 +154,7 @@ export class TokenCache {
     }
   }
 
-  private async writeStore(identity: TokenIdentity, token: CachedToken, log: Logger): Promise<void> {
+  private async writeStore(identity: GatewayTokenIdentity, token: CachedToken, log: Logger): Promise<void> {
     if (!this.deps.store) return;
     try {
       await this.deps.store.write(identity, token);

@@ -1,4 +1,4 @@
-import type { TokenIdentity } from './tokenIdentity';
+import type { GatewayTokenIdentity } from './tokenIdentity';
 
 /** A token as the cache keeps it: the secret material and when it stops being valid. */
 export interface CachedToken {
@@ -6,9 +6,9 @@ export interface CachedToken {
   expiresOn: Date;
 }
 
-/** The durable tier (Key Vault in production) shared by every instance of the app. */
+/** The durable tier (Key Vault in production) shared by every instance of the app; gateway tokens only. */
 export interface TokenStore {
   /** Undefined when nothing is stored; throws when the store cannot answer. */
-  read(identity: TokenIdentity): Promise<CachedToken | undefined>;
-  write(identity: TokenIdentity, token: CachedToken): Promise<void>;
+  read(identity: GatewayTokenIdentity): Promise<CachedToken | undefined>;
+  write(identity: GatewayTokenIdentity, token: CachedToken): Promise<void>;
 }

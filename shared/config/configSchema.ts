@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SettingProblem } from '../errors';
+import { MIN_VALIDITY_HEADROOM_MS } from '../policy/tokenPolicy';
 import { durations, formatIsoDuration, parseIsoDuration } from '../time/duration';
 import { type ApimService, parseApimResourceId, SERVICE_ALIAS } from './apimServices';
 import { REQUIRED_IN_AZURE, requiredMessage, runsInAzure } from './requiredSettings';
@@ -170,6 +171,10 @@ export const environmentSchema = z
       .pipe(z.enum(['gateway-key', 'raw'], { error: "must be 'gateway-key' or 'raw'" })),
     BROKER_GATEWAY_MIN_VALIDITY: duration('P1D'),
     BROKER_AUTHORIZATION_SERVER_CACHE_TTL: duration('PT60S'),
+    BROKER_NOT_FOUND_CACHE_TTL: duration('PT30S'),
+    BROKER_MEMORY_MAX_TOKENS: integer(10_000, 1, 1_000_000),
+    BROKER_MEMORY_MAX_NOT_FOUND: integer(1_000, 1, 1_000_000),
+    BROKER_MEMORY_MAX_AUTHORIZATION_SERVERS: integer(1_000, 1, 1_000_000),
     BROKER_AUTH_MODE: setting()
       .transform((value) => value ?? 'jwt')
       .pipe(z.enum(['jwt', 'easyauth'], { error: "must be 'jwt' or 'easyauth'" })),
@@ -209,8 +214,12 @@ export const environmentSchema = z
     if (defaultLifetimeMs > maxLifetimeMs || defaultLifetimeMs <= 0) {
       problem('BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME', 'must be positive and at most the maximum lifetime');
     }
-    if (env.BROKER_GATEWAY_MIN_VALIDITY > maxLifetimeMs) {
-      problem('BROKER_GATEWAY_MIN_VALIDITY', 'must not be longer than the maximum gateway token lifetime');
+    const longestMinValidityMs = maxLifetimeMs - skewMs - MIN_VALIDITY_HEADROOM_MS;
+    if (env.BROKER_GATEWAY_MIN_VALIDITY > longestMinValidityMs) {
+      problem(
+        'BROKER_GATEWAY_MIN_VALIDITY',
+        `must be at most ${formatIsoDuration(Math.max(0, longestMinValidityMs))} (the maximum lifetime less the clock skew and one hour)`,
+      );
     }
     if (env.BROKER_SSO_MIN_VALIDITY + skewMs >= SSO_TOKEN_LIFETIME_MS) {
       problem('BROKER_SSO_MIN_VALIDITY', 'plus the clock skew must stay under the 5-minute SSO token lifetime');
@@ -241,6 +250,12 @@ export const environmentSchema = z
         ssoMinValidityMs: env.BROKER_SSO_MIN_VALIDITY,
         gatewayMinValidityMs: env.BROKER_GATEWAY_MIN_VALIDITY,
         authorizationServerTtlMs: env.BROKER_AUTHORIZATION_SERVER_CACHE_TTL,
+        notFoundTtlMs: env.BROKER_NOT_FOUND_CACHE_TTL,
+      },
+      memory: {
+        tokens: env.BROKER_MEMORY_MAX_TOKENS,
+        notFound: env.BROKER_MEMORY_MAX_NOT_FOUND,
+        authorizationServers: env.BROKER_MEMORY_MAX_AUTHORIZATION_SERVERS,
       },
       cache: {
         keyVaultUrl: env.BROKER_KEY_VAULT_URL?.replace(/\/+$/, ''),

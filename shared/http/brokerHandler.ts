@@ -18,8 +18,11 @@ export interface BrokerRequest {
   log: Logger;
   /** Checks that the caller's roles cover what it asks for (and notes it for the audit log). */
   authorize(target: AuditTarget): void;
-  /** Counts a request that will reach the upstream against the caller's mint limit (429 beyond it). */
-  admitMint(): void;
+  /**
+   * Counts a request that will reach the upstream against the caller's mint limit (429 beyond it);
+   * returns the refund for one that turns out not to (a Key Vault hit).
+   */
+  chargeMint(): () => void;
   /** Records the issuance of a credential in the audit log. */
   issued(issuance: Issuance, details?: AuditTarget): void;
 }
@@ -71,6 +74,23 @@ function errorResponse(error: BrokerError, requestId: string, log: Logger, throw
 
 const DENIALS = new Set([401, 403, 429]);
 
+/** Longest path value an audit event repeats: denials happen before validation, so values are unchecked. */
+const AUDITED_VALUE_LENGTH = 100;
+
+/**
+ * What the request asks for, from its route values, so that a denial (which may come before any
+ * validation) still names the service, gateway or authorization server. Validated values replace
+ * these once the route authorizes its target.
+ */
+function askedFor(request: HttpRequest): AuditTarget {
+  const target: AuditTarget = {};
+  for (const name of ['service', 'gatewayId', 'authsid'] as const) {
+    const value = request.params[name];
+    if (value !== undefined) target[name] = value.slice(0, AUDITED_VALUE_LENGTH);
+  }
+  return target;
+}
+
 /**
  * Wraps a route's work with what every broker response shares: the request id, `Cache-Control`,
  * the caller's authentication and role (for routes with an operation), the audit of issuances
@@ -81,7 +101,7 @@ export function brokerHandler(options: BrokerHandlerOptions, handle: (call: Brok
   return async (request, context) => {
     const requestId = resolveRequestId(request.headers);
     const log = invocationLogger(context, requestId);
-    const target: AuditTarget = {};
+    const target: AuditTarget = askedFor(request);
     let caller: Caller | undefined;
     let response: HttpResponseInit;
     try {
@@ -99,9 +119,7 @@ export function brokerHandler(options: BrokerHandlerOptions, handle: (call: Brok
           Object.assign(target, asked);
           if (access && operation && caller) access.authorizer.requireTarget(caller, operation, asked);
         },
-        admitMint: () => {
-          if (access && caller) access.mintLimiter.admit(caller.id);
-        },
+        chargeMint: () => (access && caller ? access.mintLimiter.admit(caller.id) : () => undefined),
         issued: (issuance, details) => {
           if (access && operation) access.audit.issued(log, { caller, operation, target: { ...target, ...details }, issuance });
         },

@@ -20,8 +20,11 @@ export class MintRateLimiter {
     private readonly maxCallers = 10_000,
   ) {}
 
-  /** Takes one mint from the caller's bucket, or throws 429 with when the next one is available. */
-  admit(callerId: string): void {
+  /**
+   * Takes one mint from the caller's bucket, or throws 429 saying when the next one is available.
+   * Returns the refund for a request that turns out not to reach the upstream after all (a Key Vault hit).
+   */
+  admit(callerId: string): () => void {
     const now = this.clock.now().getTime();
     const refillPerMs = this.perMinute / 60_000;
     const previous = this.buckets.get(callerId);
@@ -36,5 +39,9 @@ export class MintRateLimiter {
       const oldest = this.buckets.keys().next().value;
       if (oldest !== undefined) this.buckets.delete(oldest);
     }
+    return () => {
+      const current = this.buckets.get(callerId);
+      if (current) current.tokens = Math.min(this.perMinute, current.tokens + 1);
+    };
   }
 }

@@ -7,8 +7,12 @@ import { invokeHandler } from '../../support/invokeHandler';
 
 const suite = useBrokerEnvironment();
 
-const get = (authsid = 'newauthServer2', headers: Record<string, string> = {}) =>
-  invokeHandler(authorizationServerHandler, {
+/** The handler of a new instance, whose memory is empty. */
+const freshHandler = () =>
+  freshInstance(() => require('../../../functions/authorizationServer') as typeof AuthorizationServerFunction).authorizationServerHandler;
+
+const get = (authsid = 'newauthServer2', headers: Record<string, string> = {}, handler = authorizationServerHandler) =>
+  invokeHandler(handler, {
     params: { service: 'apimService1', authsid },
     headers: { authorization: suite.authorization, ...headers },
   });
@@ -26,18 +30,25 @@ describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
   });
 
   it('answers 304 to a matching If-None-Match, from memory within the cache lifetime', async () => {
-    const first = await get();
-    const second = await get('newauthServer2', { 'if-none-match': first.headers.etag ?? '' });
+    const fresh = freshHandler();
+    const first = await get('newauthServer2', {}, fresh);
+    expect(suite.env.arm.calls().AuthorizationServer_Get).toBe(1);
+    const second = await get('newauthServer2', { 'if-none-match': first.headers.etag ?? '' }, fresh);
     expect(second.status).toBe(304);
     expect(second.json).toBeUndefined();
     expect(second.headers.etag).toBe(first.headers.etag);
-    expect(suite.env.arm.calls().AuthorizationServer_Get).toBeLessThanOrEqual(1);
+    expect(suite.env.arm.calls().AuthorizationServer_Get).toBe(1);
   });
 
-  it('maps an upstream 404 to NotFound naming the authorization server', async () => {
-    const result = await get('missingServer');
-    expect(result.status).toBe(404);
-    expect(result.json.error).toEqual({ code: 'NotFound', message: "Authorization server 'missingServer' was not found." });
+  it('maps an upstream 404 to NotFound naming the authorization server, and remembers it briefly', async () => {
+    const fresh = freshHandler();
+    const concurrent = await Promise.all(Array.from({ length: 10 }, () => get('missingServer', {}, fresh)));
+    const repeated = await get('MissingServer', {}, fresh);
+    for (const result of [...concurrent, repeated]) {
+      expect(result.status).toBe(404);
+      expect(result.json.error).toEqual({ code: 'NotFound', message: "Authorization server 'missingServer' was not found." });
+    }
+    expect(suite.env.arm.calls().AuthorizationServer_Get).toBe(1);
   });
 
   it('names only the missing read permission when ARM refuses', async () => {
@@ -48,11 +59,7 @@ describe('GET /api/apim/{service}/authorization-servers/{authsid}', () => {
         resourceName: 'newauthServer2',
       }),
     );
-    const fresh = freshInstance(() => require('../../../functions/authorizationServer') as typeof AuthorizationServerFunction);
-    const result = await invokeHandler(fresh.authorizationServerHandler, {
-      params: { service: 'apimService1', authsid: 'newauthServer2' },
-      headers: { authorization: suite.authorization },
-    });
+    const result = await get('newauthServer2', {}, freshHandler());
     expect(result.status).toBe(502);
     expect(result.json.error.message).toMatch(
       /^The broker's identity lacks the permission 'Microsoft\.ApiManagement\/service\/authorizationServers\/read'\./,

@@ -60,7 +60,10 @@ describe('caller authentication: every refused token is a 401 that reaches no up
     expect(upstreamCalls()).toBe(0);
     const audit = result.logs.filter((line) => line.includes('"event":"audit"'));
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toContain('"outcome":"denied"');
+    expect(JSON.parse((audit[0] ?? '').replace(/^\[\w+\] /, ''))).toMatchObject({
+      outcome: 'denied',
+      target: { service: 'apimService1', gatewayId: 'gw1' },
+    });
   });
 
   it('accepts v1 and v2 tokens of the tenant', async () => {

@@ -1,5 +1,7 @@
+import type * as GatewayTokenFunction from '../../../functions/gatewayToken';
 import { gatewayTokenHandler } from '../../../functions/gatewayToken';
 import { useBrokerEnvironment } from '../../support/brokerEnvironment';
+import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';
 
 const suite = useBrokerEnvironment();
@@ -39,6 +41,26 @@ describe('POST /api/apim/{service}/gateways/{gatewayId}/token', () => {
     const again = await mint({}, { service: 'apimService1', gatewayId: 'gw2' });
     expect(again.headers['x-cache']).toBe('hit');
     expect(again.json).toEqual(result.json);
+    expect(suite.env.arm.calls().Gateway_GenerateToken).toBe(1);
+  });
+
+  it('audits concurrent identical requests honestly: the one that minted says miss, those that joined it say hit', async () => {
+    const fresh = freshInstance(() => require('../../../functions/gatewayToken') as typeof GatewayTokenFunction);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        invokeHandler(fresh.gatewayTokenHandler, {
+          method: 'POST',
+          params: { service: 'apimService1', gatewayId: 'gw1' },
+          headers: { authorization: suite.authorization },
+        }),
+      ),
+    );
+    const audits = answers.flatMap((answer) => answer.logs.filter((line) => line.includes('"event":"audit"')));
+    expect(audits).toHaveLength(10);
+    const outcomes = audits.map((line) => JSON.parse(line.replace(/^\[\w+\] /, '')).cache).sort();
+    expect(outcomes).toEqual([...Array(9).fill('hit'), 'miss']);
+    expect(answers.map((answer) => answer.headers['x-cache']).sort()).toEqual(outcomes);
+    expect(new Set(answers.map((answer) => answer.json.value)).size).toBe(1);
     expect(suite.env.arm.calls().Gateway_GenerateToken).toBe(1);
   });
 

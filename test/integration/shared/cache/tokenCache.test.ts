@@ -2,13 +2,18 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { DEFAULT_ARM_SEED } from '../../../../local/emulators/arm/apimState';
 import type { LocalEnvironment } from '../../../../local/localEnvironment';
 import { type Broker, buildBroker } from '../../../../shared/broker';
-import { gatewayIdentity, secretName, ssoIdentity } from '../../../../shared/cache/tokenIdentity';
+import { gatewayIdentity, secretName } from '../../../../shared/cache/tokenIdentity';
 import { loadConfig } from '../../../../shared/config/loadConfig';
 import { startBrokerEnvironment } from '../../../support/brokerEnvironment';
 import { recordingLogger, TestClock } from '../../../support/testClock';
 
 const DAY = 86_400_000;
 const SKEW = 60_000;
+const HOUR = 3_600_000;
+/** The default maximum: 30 days less the skew. */
+const MAX_LIFETIME = 30 * DAY - SKEW;
+/** A new broker's first vault read is two requests: the SecretClient's bare challenge request, then the read. */
+const ONE_READ_ONE_WRITE = { GetSecret: 2, SetSecret: 1 };
 const FLEET = Array.from({ length: 200 }, (_, i) => `fleet-gw-${i}`);
 const seed = {
   ...DEFAULT_ARM_SEED,
@@ -51,7 +56,7 @@ function newBroker(settings: Record<string, string> = {}): Broker {
   return buildBroker(loadConfig({ ...process.env, ...settings }), { clock });
 }
 
-const call = () => ({ requestId: 'cache-test', log: recordingLogger(), admitMint: () => undefined });
+const call = () => ({ requestId: 'cache-test', log: recordingLogger(), chargeMint: () => () => undefined });
 const gateway = (
   broker: Broker,
   gatewayId: string,
@@ -135,29 +140,84 @@ describe('token cache: memory in front of Key Vault (real SecretClient against t
     expect(armMints()).toBe(2);
   });
 
-  it('mints when the cached token cannot cover a longer minValidity, for max(default, minValidity + skew)', async () => {
+  it('mints for the maximum lifetime when the default cannot cover minValidity plus the skew, and that token serves the next request', async () => {
     const broker = newBroker({ BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME: 'P2D' });
     const id = freshGateway();
     const short = await gateway(broker, id, { minValidityMs: DAY });
     expect(short.expiresOn.getTime() - clock.now().getTime()).toBe(2 * DAY);
     const longer = await gateway(broker, id, { minValidityMs: 10 * DAY });
     expect(longer.cache).toBe('miss');
-    expect(longer.expiresOn.getTime() - clock.now().getTime()).toBe(10 * DAY + SKEW);
+    expect(longer.expiresOn.getTime() - clock.now().getTime()).toBe(MAX_LIFETIME);
+    clock.advance(1000);
+    expect(await gateway(broker, id, { minValidityMs: 10 * DAY })).toMatchObject({ value: longer.value, cache: 'hit' });
+    expect(armMints()).toBe(2);
   });
 
-  it('always mints for an explicit expiry, and that token becomes the cached one', async () => {
+  it('serves the longest minValidity accepted (maximum less skew less one hour) for an hour from one mint', async () => {
     const broker = newBroker();
     const id = freshGateway();
-    await gateway(broker, id);
-    const expiry = new Date(clock.now().getTime() + 5 * DAY).toISOString();
-    const explicit = await gateway(broker, id, { expiry });
-    expect(explicit.cache).toBe('miss');
-    expect(armMints()).toBe(2);
-    expect(await gateway(broker, id, { minValidityMs: DAY })).toMatchObject({ value: explicit.value, cache: 'hit' });
-    expect(await gateway(newBroker(), id, { minValidityMs: DAY })).toMatchObject({ value: explicit.value, cache: 'hit' });
+    const longest = MAX_LIFETIME - SKEW - HOUR;
+    const minted = await gateway(broker, id, { minValidityMs: longest });
+    clock.advance(HOUR);
+    expect(await gateway(broker, id, { minValidityMs: longest })).toMatchObject({ value: minted.value, cache: 'hit' });
+    expect(armMints()).toBe(1);
+    await expect(gateway(broker, id, { minValidityMs: longest + 1000 })).rejects.toMatchObject({
+      status: 400,
+      target: 'minValidity',
+      message: expect.stringContaining('P29DT22H58M'),
+    });
+    expect(armMints()).toBe(1);
   });
 
-  it('never serves an SSO token after issue + 5 minutes, and a cached one keeps its expiresOn', async () => {
+  it('always mints for an explicit expiry, but a shorter one never displaces the longer-lived cached token', async () => {
+    const broker = newBroker();
+    const id = freshGateway();
+    const cached = await gateway(broker, id);
+    const setsBefore = env.keyVault.calls().SetSecret;
+    const explicit = await gateway(broker, id, { expiry: new Date(clock.now().getTime() + 5 * DAY).toISOString() });
+    expect(explicit).toMatchObject({ cache: 'miss', expiresOn: new Date(clock.now().getTime() + 5 * DAY) });
+    expect(explicit.value).not.toBe(cached.value);
+    expect(armMints()).toBe(2);
+    expect(env.keyVault.calls().SetSecret).toBe(setsBefore);
+    expect(await gateway(broker, id)).toMatchObject({ value: cached.value, cache: 'hit' });
+    expect(await gateway(newBroker(), id)).toMatchObject({ value: cached.value, cache: 'hit' });
+  });
+
+  it('keeps an explicit expiry that outlives the cached token, in memory and as the newest Key Vault version', async () => {
+    const broker = newBroker({ BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME: 'P2D', BROKER_GATEWAY_MIN_VALIDITY: 'PT1H' });
+    const id = freshGateway();
+    await gateway(broker, id);
+    const explicit = await gateway(broker, id, { expiry: new Date(clock.now().getTime() + 5 * DAY).toISOString() });
+    expect(await gateway(broker, id)).toMatchObject({ value: explicit.value, cache: 'hit' });
+    expect(await gateway(newBroker(), id)).toMatchObject({ value: explicit.value, cache: 'hit' });
+  });
+
+  it("treats gateway IDs that differ only in case as one gateway: one mint, one secret, the caller's spelling echoed", async () => {
+    const broker = newBroker();
+    const id = freshGateway();
+    const upper = await gateway(broker, id.toUpperCase());
+    const lower = await gateway(newBroker(), id);
+    expect(upper).toMatchObject({ gatewayId: id.toUpperCase(), cache: 'miss' });
+    expect(lower).toMatchObject({ gatewayId: id, value: upper.value, cache: 'hit' });
+    expect(armMints()).toBe(1);
+    const service = broker.apimTokens.service('apimService1');
+    expect(secretName(gatewayIdentity(service, id.toUpperCase(), 'primary'))).toBe(secretName(gatewayIdentity(service, id, 'primary')));
+  });
+
+  it('keeps at most the configured number of tokens in memory, the least recently used going first', async () => {
+    const broker = newBroker({ BROKER_MEMORY_MAX_TOKENS: '2' });
+    const [a, b, c] = freshGateways(3).map((id) => id);
+    for (const id of [a, b, c]) await gateway(broker, id ?? '');
+    const reads = env.keyVault.calls().GetSecret;
+    expect(await gateway(broker, c ?? '')).toMatchObject({ cache: 'hit' });
+    expect(await gateway(broker, b ?? '')).toMatchObject({ cache: 'hit' });
+    expect(env.keyVault.calls().GetSecret).toBe(reads);
+    expect(await gateway(broker, a ?? '')).toMatchObject({ cache: 'hit' });
+    expect(env.keyVault.calls().GetSecret).toBe(reads + 1);
+    expect(armMints()).toBe(3);
+  });
+
+  it('never serves an SSO token after issue + 5 minutes, keeps SSO tokens in memory only', async () => {
     const broker = newBroker();
     const first = await broker.apimTokens.ssoToken('apimService1', call());
     expect(first.expiresOn.getTime() - clock.now().getTime()).toBe(5 * 60_000);
@@ -167,8 +227,8 @@ describe('token cache: memory in front of Key Vault (real SecretClient against t
     const renewed = await broker.apimTokens.ssoToken('apimService1', call());
     expect(renewed.cache).toBe('miss');
     expect(renewed.expiresOn.getTime()).toBe(clock.now().getTime() + 5 * 60_000);
-    const service = broker.apimTokens.service('apimService1');
-    expect((await vault.getSecret(secretName(ssoIdentity(service)))).value).toBe(renewed.redirectUri);
+    expect(env.keyVault.calls()).toEqual(Object.fromEntries(Object.keys(env.keyVault.calls()).map((operation) => [operation, 0])));
+    expect(env.arm.calls().ApiManagementService_GetSsoToken).toBe(2);
   });
 });
 
@@ -185,7 +245,7 @@ describe('token cache when Key Vault fails', () => {
     const log = recordingLogger();
     const token = await broker.apimTokens.gatewayToken(
       { alias: 'apimService1', gatewayId: freshGateway(), keyType: 'primary' },
-      { requestId: 'r', log, admitMint: () => undefined },
+      { requestId: 'r', log, chargeMint: () => () => undefined },
     );
     expect(token.cache).toBe('miss');
     expect(broker.tokenCache.storeFailures().read).toBe(1);
@@ -211,7 +271,7 @@ describe('token cache when Key Vault fails', () => {
     for (const gatewayId of freshGateways(3)) {
       await broker.apimTokens.gatewayToken(
         { alias: 'apimService1', gatewayId, keyType: 'primary' },
-        { requestId: 'r', log, admitMint: () => undefined },
+        { requestId: 'r', log, chargeMint: () => () => undefined },
       );
     }
     expect(broker.tokenCache.storeFailures().read).toBe(3);
@@ -220,13 +280,40 @@ describe('token cache when Key Vault fails', () => {
 });
 
 describe('single-flight under load (bounded, 127.0.0.1)', () => {
-  it('1,000 concurrent identical requests make exactly 1 upstream call and at most 1 vault write', async () => {
+  it('1,000 concurrent identical requests make exactly 1 upstream call, 1 vault read and 1 vault write; 1 says miss', async () => {
     const broker = newBroker();
     const id = freshGateway();
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => gateway(broker, id)));
     expect(new Set(tokens.map((token) => token.value)).size).toBe(1);
+    expect(tokens.filter((token) => token.cache === 'miss')).toHaveLength(1);
     expect(armMints()).toBe(1);
-    expect(env.keyVault.calls().SetSecret).toBeLessThanOrEqual(1);
+    expect(env.keyVault.calls()).toMatchObject(ONE_READ_ONE_WRITE);
+  });
+
+  it('concurrent requests that differ only in minValidity share one mint when its token satisfies them all', async () => {
+    const broker = newBroker();
+    const id = freshGateway();
+    const asks = [undefined, HOUR, DAY, 10 * DAY, 20 * DAY];
+    const tokens = await Promise.all(
+      asks.map((minValidityMs) => gateway(broker, id, minValidityMs === undefined ? {} : { minValidityMs })),
+    );
+    expect(new Set(tokens.map((token) => token.value)).size).toBe(1);
+    expect(tokens.map((token) => token.cache).sort()).toEqual(['hit', 'hit', 'hit', 'hit', 'miss']);
+    expect(armMints()).toBe(1);
+    expect(env.keyVault.calls()).toMatchObject(ONE_READ_ONE_WRITE);
+  });
+
+  it('a request whose minValidity the flight in progress cannot satisfy mints once more, after it', async () => {
+    const broker = newBroker({ BROKER_GATEWAY_TOKEN_DEFAULT_LIFETIME: 'P2D' });
+    const id = freshGateway();
+    const [short, long] = await Promise.all([
+      gateway(broker, id, { minValidityMs: HOUR }),
+      gateway(broker, id, { minValidityMs: 10 * DAY }),
+    ]);
+    expect(short.expiresOn.getTime() - clock.now().getTime()).toBe(2 * DAY);
+    expect(long.expiresOn.getTime() - clock.now().getTime()).toBe(MAX_LIFETIME);
+    expect([short.cache, long.cache]).toEqual(['miss', 'miss']);
+    expect(armMints()).toBe(2);
   });
 
   it('1,000 concurrent requests over 50 gateways make exactly 50 upstream calls', async () => {
@@ -239,11 +326,26 @@ describe('single-flight under load (bounded, 127.0.0.1)', () => {
 
   it('shares an upstream failure with every waiter and does not cache it', async () => {
     const broker = newBroker();
-    env.arm.inject('Gateway_GenerateToken', { status: 404, body: { error: { code: 'ResourceNotFound', message: 'gone' } } });
+    env.arm.inject('Gateway_GenerateToken', { status: 500, times: 3 });
     const id = freshGateway();
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => gateway(broker, id)));
-    expect(results.every((result) => result.status === 'rejected')).toBe(true);
-    expect(armMints()).toBe(1);
+    expect(results.map((result) => result.status)).toEqual(Array(20).fill('rejected'));
+    expect(armMints()).toBe(3);
     expect((await gateway(broker, id)).cache).toBe('miss');
+    expect(armMints()).toBe(4);
+  });
+
+  it('remembers a gateway ARM answers 404 for: concurrent and repeated requests reach ARM once, until the TTL passes', async () => {
+    const broker = newBroker();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => gateway(broker, 'no-such-gateway')));
+    for (let i = 0; i < 5; i += 1) await expect(gateway(broker, 'No-Such-Gateway')).rejects.toMatchObject({ status: 404 });
+    expect(results.map((result) => result.status)).toEqual(Array(20).fill('rejected'));
+    expect(armMints()).toBe(1);
+    clock.advance(29_000);
+    await expect(gateway(broker, 'no-such-gateway', { keyType: 'secondary' })).rejects.toMatchObject({ status: 404 });
+    expect(armMints()).toBe(1);
+    clock.advance(1_000);
+    await expect(gateway(broker, 'no-such-gateway')).rejects.toMatchObject({ status: 404 });
+    expect(armMints()).toBe(2);
   });
 });

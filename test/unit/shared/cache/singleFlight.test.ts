@@ -1,5 +1,8 @@
 import { SingleFlight } from '../../../../shared/cache/singleFlight';
 
+/** How the cache uses it: join the flight under way, or start one. */
+const run = <T>(flights: SingleFlight<T>, key: string, work: () => Promise<T>) => flights.join(key) ?? flights.start(key, work);
+
 describe('single-flight', () => {
   it('runs concurrent identical work once and gives every caller its result', async () => {
     const flights = new SingleFlight<number>();
@@ -9,7 +12,7 @@ describe('single-flight', () => {
       runs += 1;
       return new Promise<number>((resolve) => (release = resolve));
     };
-    const callers = Array.from({ length: 100 }, () => flights.run('k', work));
+    const callers = Array.from({ length: 100 }, () => run(flights, 'k', work));
     release(42);
     expect(await Promise.all(callers)).toEqual(Array(100).fill(42));
     expect(runs).toBe(1);
@@ -22,14 +25,23 @@ describe('single-flight', () => {
       runs += 1;
       return Promise.reject(new Error('upstream down'));
     };
-    const results = await Promise.allSettled([flights.run('k', failing), flights.run('k', failing)]);
+    const results = await Promise.allSettled([run(flights, 'k', failing), run(flights, 'k', failing)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(runs).toBe(1);
-    await expect(flights.run('k', async () => 7)).resolves.toBe(7);
+    await expect(run(flights, 'k', async () => 7)).resolves.toBe(7);
   });
 
   it('keeps different keys apart', async () => {
     const flights = new SingleFlight<string>();
-    expect(await Promise.all([flights.run('a', async () => 'A'), flights.run('b', async () => 'B')])).toEqual(['A', 'B']);
+    expect(await Promise.all([run(flights, 'a', async () => 'A'), run(flights, 'b', async () => 'B')])).toEqual(['A', 'B']);
+  });
+
+  it('tells a caller whether a flight is under way, so only the one that starts it is charged', async () => {
+    const flights = new SingleFlight<number>();
+    expect(flights.join('k')).toBeUndefined();
+    const started = flights.start('k', async () => 1);
+    expect(flights.join('k')).toBe(started);
+    await started;
+    expect(flights.join('k')).toBeUndefined();
   });
 });

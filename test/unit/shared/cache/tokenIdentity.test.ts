@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { gatewayIdentity, secretName, ssoIdentity } from '../../../../shared/cache/tokenIdentity';
+import { gatewayIdentity, identityKey, secretName, ssoIdentity } from '../../../../shared/cache/tokenIdentity';
 import { type ApimService, parseApimResourceId } from '../../../../shared/config/apimServices';
 
 const service = parseApimResourceId(
@@ -15,27 +15,34 @@ function randomGatewayId(): string {
 }
 
 describe('Key Vault secret names for token identities', () => {
-  it('keeps apart IDs that differ only in characters a name cannot hold, or in case', () => {
-    const names = ['gw.1', 'gw-1', 'gw_1', 'gw 1', 'GW-1', 'Gw-1', 'gw-1 '].map((id) =>
-      secretName(gatewayIdentity(service, id, 'primary')),
-    );
+  it('keeps apart IDs that differ only in characters a name cannot hold', () => {
+    const names = ['gw.1', 'gw-1', 'gw_1', 'gw 1', 'gw-1 '].map((id) => secretName(gatewayIdentity(service, id, 'primary')));
     expect(new Set(names.map((name) => name.toLowerCase())).size).toBe(names.length);
   });
 
-  it('keeps apart key types, kinds and 80-character IDs sharing a long prefix', () => {
+  it('gives IDs that differ only in case one name and one identity, as ARM treats them as one gateway', () => {
+    const spellings = ['GW-1', 'Gw-1', 'gw-1'].map((id) => gatewayIdentity(service, id, 'primary'));
+    expect(new Set(spellings.map(secretName)).size).toBe(1);
+    expect(new Set(spellings.map(identityKey)).size).toBe(1);
+  });
+
+  it('keeps apart key types and 80-character IDs sharing a long prefix', () => {
     const long = 'g'.repeat(79);
     const names = [
       secretName(gatewayIdentity(service, `${long}a`, 'primary')),
       secretName(gatewayIdentity(service, `${long}b`, 'primary')),
       secretName(gatewayIdentity(service, `${long}a`, 'secondary')),
-      secretName(ssoIdentity(service)),
     ];
-    expect(new Set(names.map((name) => name.toLowerCase())).size).toBe(4);
+    expect(new Set(names.map((name) => name.toLowerCase())).size).toBe(3);
   });
 
-  it('is a valid, injective name for thousands of generated gateway IDs (compared as Key Vault does, without case)', () => {
+  it('keeps the SSO identity of a service apart from its gateways', () => {
+    expect(identityKey(ssoIdentity(service))).not.toBe(identityKey(gatewayIdentity(service, 'sso', 'primary')));
+  });
+
+  it('is a valid, injective name for thousands of generated gateway IDs (compared as Key Vault and ARM do, without case)', () => {
     const ids = new Set<string>();
-    while (ids.size < 5000) ids.add(randomGatewayId());
+    while (ids.size < 5000) ids.add(randomGatewayId().toLowerCase());
     const names = new Map<string, string>();
     for (const id of ids) {
       for (const keyType of ['primary', 'secondary'] as const) {
@@ -52,6 +59,6 @@ describe('Key Vault secret names for token identities', () => {
   it('is stable: the same identity always maps to the same name, readable for an operator', () => {
     const name = secretName(gatewayIdentity(service, 'gw1', 'primary'));
     expect(secretName(gatewayIdentity(service, 'gw1', 'primary'))).toBe(name);
-    expect(name).toMatch(/^gw-apimService1-gw1-p-[0-9a-f]{64}$/);
+    expect(name).toMatch(/^gw-apimservice1-gw1-p-[0-9a-f]{64}$/);
   });
 });

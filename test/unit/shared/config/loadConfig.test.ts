@@ -37,6 +37,7 @@ describe('configuration', () => {
       clockSkewMs: 60_000,
       gatewayTokenMaxLifetimeMs: 30 * 86_400_000 - 60_000,
       gatewayTokenDefaultLifetimeMs: 30 * 86_400_000 - 60_000,
+      notFoundTtlMs: 30_000,
       ssoMinValidityMs: 60_000,
       gatewayMinValidityMs: 86_400_000,
       authorizationServerTtlMs: 60_000,
@@ -47,6 +48,7 @@ describe('configuration', () => {
       storedTokenFormat: 'gateway-key',
     });
     expect(config.upstream).toEqual({ maxAttempts: 3, retryDelayMs: 200, attemptTimeoutMs: 10_000, budgetMs: 10_000 });
+    expect(config.memory).toEqual({ tokens: 10_000, notFound: 1_000, authorizationServers: 1_000 });
     expect(config.services.get('apimservice1')?.serviceName).toBe('apimService1');
   });
 
@@ -99,6 +101,11 @@ describe('configuration', () => {
     ['BROKER_KEY_VAULT_URL', 'http://vault.local'],
     ['BROKER_STORED_TOKEN_FORMAT', 'pem'],
     ['BROKER_GATEWAY_MIN_VALIDITY', 'P31D'],
+    ['BROKER_GATEWAY_MIN_VALIDITY', 'P29DT22H59M'],
+    ['BROKER_NOT_FOUND_CACHE_TTL', '30'],
+    ['BROKER_MEMORY_MAX_TOKENS', '0'],
+    ['BROKER_MEMORY_MAX_NOT_FOUND', 'many'],
+    ['BROKER_MEMORY_MAX_AUTHORIZATION_SERVERS', '-5'],
     ['BROKER_AUTHORIZATION_SERVER_CACHE_TTL', 'soon'],
     ['BROKER_AUTH_TENANT_ID', 'contoso.onmicrosoft.com'],
     ['BROKER_AUTH_AUDIENCES', ' , '],

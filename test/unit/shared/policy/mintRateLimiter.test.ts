@@ -37,4 +37,20 @@ describe('per-caller mint limit (token bucket, injected clock)', () => {
     limiter.admit('c');
     expect(() => limiter.admit('a')).not.toThrow();
   });
+
+  it('gives back a mint that did not reach the upstream, never beyond a full bucket', () => {
+    const clock = new TestClock();
+    const limiter = new MintRateLimiter(2, clock);
+    const refund = limiter.admit('caller');
+    limiter.admit('caller');
+    refund();
+    expect(() => limiter.admit('caller')).not.toThrow();
+    expect(() => limiter.admit('caller')).toThrow(TooManyRequestsError);
+    const fresh = limiter.admit('other');
+    fresh();
+    fresh();
+    limiter.admit('other');
+    limiter.admit('other');
+    expect(() => limiter.admit('other')).toThrow(TooManyRequestsError);
+  });
 });

@@ -1,5 +1,5 @@
 import { ExpiryTooLongError, InvalidParameterError } from '../../../../shared/errors';
-import { resolveGatewayExpiry, type TokenPolicySettings } from '../../../../shared/policy/tokenPolicy';
+import { longestMinValidity, resolveGatewayExpiry, type TokenPolicySettings } from '../../../../shared/policy/tokenPolicy';
 
 const DAY = 86_400_000;
 const policy: TokenPolicySettings = {
@@ -59,14 +59,18 @@ describe('gateway token expiry policy', () => {
     expect(resolveGatewayExpiry({}, atOddMoment, policy).toISOString()).toBe('2026-12-22T09:59:00.000Z');
   });
 
-  it('stretches a shorter default lifetime to cover minValidity plus the skew, within the maximum', () => {
+  it('mints for the default lifetime when it covers minValidity plus the skew, else for the maximum', () => {
     const shortDefault = { ...policy, gatewayTokenDefaultLifetimeMs: DAY };
-    expect(resolve({ minValidityMs: 2 * DAY }, shortDefault)).toBe('2026-11-24T10:01:00.000Z');
-    expect(resolve({ minValidityMs: 30 * DAY - 60_000 }, shortDefault)).toBe('2026-12-22T09:59:00.000Z');
+    expect(resolve({ minValidityMs: DAY - 60_000 }, shortDefault)).toBe('2026-11-23T10:00:00.000Z');
+    expect(resolve({ minValidityMs: DAY - 59_000 }, shortDefault)).toBe('2026-12-22T09:59:00.000Z');
+    expect(resolve({ minValidityMs: 2 * DAY }, shortDefault)).toBe('2026-12-22T09:59:00.000Z');
   });
 
-  it('refuses a minValidity longer than the maximum lifetime', () => {
-    expect(() => resolve({ minValidityMs: 30 * DAY })).toThrow(InvalidParameterError);
-    expect(() => resolve({ minValidityMs: 30 * DAY })).toThrow("Invalid 'minValidity'");
+  it('accepts a minValidity up to the maximum lifetime less the skew and one hour, and names that bound beyond it', () => {
+    const longest = 30 * DAY - 60_000 - 60_000 - 3_600_000;
+    expect(longestMinValidity(policy)).toBe(longest);
+    expect(resolve({ minValidityMs: longest })).toBe('2026-12-22T09:59:00.000Z');
+    expect(() => resolve({ minValidityMs: longest + 1000 })).toThrow(InvalidParameterError);
+    expect(() => resolve({ minValidityMs: longest + 1000 })).toThrow("Invalid 'minValidity': must be at most P29DT22H58M");
   });
 });

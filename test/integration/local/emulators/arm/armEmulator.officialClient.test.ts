@@ -21,13 +21,23 @@ describe('ArmEmulator driven by the official @azure/arm-apimanagement client', (
   it('lists every operation with 0 calls before any request', () => {
     const fresh = new ArmEmulator();
     expect(fresh.calls()).toEqual(Object.fromEntries(ARM_OPERATIONS.map((operation) => [operation, 0])));
-    expect(ARM_OPERATIONS).toEqual([
-      'Gateway_GenerateToken',
-      'ApiManagementService_GetSsoToken',
-      'AuthorizationServer_Get',
-      'Gateway_ListKeys',
-      'Gateway_RegenerateKey',
-    ]);
+  });
+
+  it('counts each call of the official client under its operationId from the REST specification, and only there', async () => {
+    const expiry = inAFewDays();
+    const calls: [string, () => Promise<unknown>][] = [
+      ['ApiManagementService_GetSsoToken', () => client().apiManagementService.getSsoToken(RESOURCE_GROUP, SERVICE)],
+      ['Gateway_GenerateToken', () => client().gateway.generateToken(RESOURCE_GROUP, SERVICE, 'gw1', { keyType: 'primary', expiry })],
+      ['Gateway_ListKeys', () => client().gateway.listKeys(RESOURCE_GROUP, SERVICE, 'gw1')],
+      ['Gateway_RegenerateKey', () => client().gateway.regenerateKey(RESOURCE_GROUP, SERVICE, 'gw2', { keyType: 'secondary' })],
+      ['AuthorizationServer_Get', () => client().authorizationServer.get(RESOURCE_GROUP, SERVICE, 'newauthServer2')],
+    ];
+    for (const [operationId, send] of calls) {
+      const before = emulator.calls();
+      await send();
+      expect(emulator.calls()).toEqual({ ...before, [operationId]: before[operationId as keyof typeof before] + 1 });
+    }
+    expect(calls.map(([operationId]) => operationId).sort()).toEqual([...ARM_OPERATIONS].sort());
   });
 
   it('answers getSsoToken with a fresh portal redirect each call', async () => {
