@@ -54,7 +54,7 @@ function secretClient(config: BrokerConfig, vaultUrl: string, credential: TokenC
 }
 
 /** A JWKS refresh happens while a caller waits: two short attempts at most. */
-const JWKS_RETRY: RetrySettings = { maxAttempts: 2, retryDelayMs: 200, attemptTimeoutMs: 3_000, budgetMs: 5_000 };
+export const JWKS_RETRY: RetrySettings = { maxAttempts: 2, retryDelayMs: 200, attemptTimeoutMs: 3_000, budgetMs: 5_000 };
 
 function accessControl(config: BrokerConfig, runtime: BrokerRuntime, pipeline: (retry: RetrySettings) => UpstreamPipeline): AccessControl {
   const auth = config.auth;

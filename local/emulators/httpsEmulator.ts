@@ -39,6 +39,8 @@ export interface Fault {
   malformedBody?: boolean;
   /** Error body to send with `status`; default: the emulator's own error shape. */
   body?: unknown;
+  /** More headers to send with `status`, e.g. a `Retry-After` HTTP date and the `Date` it is read against. */
+  headers?: Record<string, string>;
   times?: number;
 }
 
@@ -134,7 +136,7 @@ export abstract class HttpsEmulator<Op extends string> {
       if (fault?.delayMs) await this.clock.sleep(fault.delayMs, this.delays.signal);
       if (res.destroyed) return;
       if (fault?.status) {
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = { ...fault.headers };
         if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
         send({
           status: fault.status,

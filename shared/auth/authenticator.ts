@@ -1,7 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { AuthSettings } from '../config/configSchema';
-import { UnauthorizedError } from '../errors';
+import { BrokerError, UnauthorizedError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../time/clock';
 import { type Caller, callerFromClaims } from './caller';
@@ -101,7 +101,14 @@ export class JwtAuthenticator implements Authenticator {
       );
       claims = verified.payload;
     } catch (error) {
+      // The key store's 503: the token may be valid, the broker cannot tell.
+      if (error instanceof BrokerError) throw error;
       throw new UnauthorizedError({ tokenPresented: true, internal: refusalReason(error) });
+    }
+    // jose checks `iat` only against a maximum age; a token from the future says its issuer's clock
+    // (or its forger) is wrong, beyond what the skew allows.
+    if (typeof claims.iat === 'number' && claims.iat * 1000 > this.clock.now().getTime() + this.clockSkewMs) {
+      throw new UnauthorizedError({ tokenPresented: true, internal: 'issued in the future' });
     }
     const caller = callerFromClaims(claims);
     if (!caller) throw new UnauthorizedError({ tokenPresented: true, internal: 'no oid or sub claim' });

@@ -181,6 +181,12 @@ export const environmentSchema = z
     BROKER_AUTH_TENANT_ID: z.string({ error: requiredMessage('BROKER_AUTH_TENANT_ID') }).regex(GUID, 'must be a tenant GUID'),
     BROKER_AUTH_AUDIENCES: list().pipe(z.array(z.string()).min(1, requiredMessage('BROKER_AUTH_AUDIENCES'))),
     BROKER_AUTH_AUTHORITY: httpsUrl('https://login.microsoftonline.com'),
+    BROKER_AUTH_V1_ISSUER: setting().pipe(
+      z
+        .url({ protocol: /^https$/, error: 'must be an https:// URL' })
+        .transform((value) => value.replace(/\/+$/, ''))
+        .optional(),
+    ),
     BROKER_AUTH_JWKS_MIN_REFRESH: duration('PT5M'),
     BROKER_ROLES_SSO_TOKEN: roleList(DEFAULT_ROLES.ssoToken),
     BROKER_ROLES_GATEWAY_TOKEN: roleList(DEFAULT_ROLES.gatewayToken),
@@ -268,7 +274,7 @@ export const environmentSchema = z
         attemptTimeoutMs: env.BROKER_UPSTREAM_ATTEMPT_TIMEOUT_MS,
         budgetMs: env.BROKER_UPSTREAM_BUDGET_MS,
       },
-      auth: authSettings(env),
+      auth: authSettings(env, problem),
       mintLimitPerMinute: env.BROKER_MINT_LIMIT_PER_MINUTE,
       auditKey: Buffer.from(env.BROKER_AUDIT_HMAC_KEY, 'base64'),
       local: { caCert: env.BROKER_LOCAL_CA_CERT, bearerToken: env.BROKER_LOCAL_BEARER_TOKEN },
@@ -280,6 +286,7 @@ interface AuthEnvironment {
   BROKER_AUTH_TENANT_ID: string;
   BROKER_AUTH_AUDIENCES: string[];
   BROKER_AUTH_AUTHORITY: string;
+  BROKER_AUTH_V1_ISSUER?: string;
   BROKER_AUTH_JWKS_MIN_REFRESH: number;
   BROKER_ROLE_SCOPES: Map<string, { services?: string[]; gateways?: string[] }>;
   BROKER_LOCAL_ISSUER_URL?: string;
@@ -291,18 +298,42 @@ interface AuthEnvironment {
 }
 
 /**
- * Entra's v1 (`sts.windows.net`) and v2 issuers of the tenant and its JWKS; a local issuer
- * (local runs only) serves the same shapes under its own URL.
+ * The v1 token service of each Entra cloud, by the host of its authority (v1 tokens' `iss` is
+ * `{sts}/{tenant}/`; v2 tokens' is `{authority}/{tenant}/v2.0`). Sources:
+ * https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud (authority hosts;
+ * MSAL names login.chinacloudapi.cn for China too) and
+ * https://learn.microsoft.com/answers/questions/1190472/what-are-the-token-issuers-for-the-sovereign-cloud
+ * (v1 issuers: sts.windows.net for the global cloud and US Government, sts.chinacloudapi.cn for China).
  */
-function authSettings(env: AuthEnvironment) {
+const V1_TOKEN_SERVICES: ReadonlyMap<string, string> = new Map([
+  ['login.microsoftonline.com', 'https://sts.windows.net'],
+  ['login.microsoftonline.us', 'https://sts.windows.net'],
+  ['login.chinacloudapi.cn', 'https://sts.chinacloudapi.cn'],
+  ['login.partner.microsoftonline.cn', 'https://sts.chinacloudapi.cn'],
+]);
+
+/**
+ * The tenant's v1 and v2 issuers and its JWKS. The v1 token service follows the cloud of the
+ * authority, or `BROKER_AUTH_V1_ISSUER` where set; an authority of no known cloud without it is a
+ * configuration problem, since guessing would refuse every v1 token (or trust another cloud's).
+ * A local issuer (local runs only) serves the same shapes under its own URL.
+ */
+function authSettings(env: AuthEnvironment, problem: (setting: string, message: string) => void) {
   const tenant = env.BROKER_AUTH_TENANT_ID.toLowerCase();
   const local = env.BROKER_LOCAL_ISSUER_URL?.replace(/\/+$/, '');
   const authority = local ?? env.BROKER_AUTH_AUTHORITY;
+  const v1TokenService = env.BROKER_AUTH_V1_ISSUER ?? local ?? V1_TOKEN_SERVICES.get(new URL(authority).host);
+  if (v1TokenService === undefined) {
+    problem(
+      'BROKER_AUTH_V1_ISSUER',
+      `is required when BROKER_AUTH_AUTHORITY is no known Entra cloud (${[...V1_TOKEN_SERVICES.keys()].join(', ')}): that cloud's v1 token service, e.g. https://sts.windows.net`,
+    );
+  }
   return {
     mode: env.BROKER_AUTH_MODE,
     tenantId: tenant,
     audiences: env.BROKER_AUTH_AUDIENCES,
-    issuers: [local ? `${local}/${tenant}/` : `https://sts.windows.net/${tenant}/`, `${authority}/${tenant}/v2.0`],
+    issuers: [`${v1TokenService}/${tenant}/`, `${authority}/${tenant}/v2.0`],
     jwksUrl: `${authority}/${tenant}/discovery/v2.0/keys`,
     jwksMinRefreshMs: env.BROKER_AUTH_JWKS_MIN_REFRESH,
     roles: {

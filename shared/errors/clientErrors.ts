@@ -1,13 +1,20 @@
 import { BrokerError, type BrokerErrorOptions, type ErrorDetail } from './brokerError';
+import { visible } from './visibleText';
 
 export class InvalidParameterError extends BrokerError {
   readonly status = 400;
   readonly code = 'InvalidParameter';
 
+  /** `target` and each detail's target may be caller-chosen names (an unknown field or query parameter). */
   constructor(target: string, details: ErrorDetail[]) {
-    const first = details[0]?.message ?? 'is invalid';
-    const more = details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
-    super(`Invalid '${target}': ${first}${more}`, { target, details });
+    const shown = details.map((detail) => ({
+      ...detail,
+      message: visible(detail.message),
+      ...(detail.target === undefined ? {} : { target: visible(detail.target) }),
+    }));
+    const first = shown[0]?.message ?? 'is invalid';
+    const more = shown.length > 1 ? ` (and ${shown.length - 1} more problem${shown.length > 2 ? 's' : ''})` : '';
+    super(`Invalid '${visible(target)}': ${first}${more}`, { target: visible(target), details: shown });
   }
 }
 
@@ -38,6 +45,15 @@ export class UnknownProductError extends BrokerError {
   }
 }
 
+export class UnknownCustomerAccountError extends BrokerError {
+  readonly status = 404;
+  readonly code = 'UnknownCustomerAccount';
+
+  constructor() {
+    super('LicenseSpring does not know this customer account.', { target: 'customer_account_code' });
+  }
+}
+
 export class UnauthorizedError extends BrokerError {
   readonly status = 401;
   readonly code = 'Unauthorized';
@@ -63,7 +79,7 @@ export class ForbiddenError extends BrokerError {
   }
 
   static outOfScope(what: string): ForbiddenError {
-    return new ForbiddenError(`The caller's app roles do not cover ${what}.`);
+    return new ForbiddenError(`The caller's app roles do not cover ${visible(what)}.`);
   }
 }
 
@@ -72,7 +88,7 @@ export class UnknownServiceError extends BrokerError {
   readonly code = 'UnknownService';
 
   constructor(alias: string) {
-    super(`No API Management service is configured under the alias '${alias}'.`, { target: 'service' });
+    super(`No API Management service is configured under the alias '${visible(alias)}'.`, { target: 'service' });
   }
 }
 
@@ -81,7 +97,7 @@ export class NotFoundError extends BrokerError {
   readonly code = 'NotFound';
 
   constructor(resource: string, target?: string) {
-    super(`${resource} was not found.`, { target });
+    super(`${visible(resource)} was not found.`, { target });
   }
 }
 

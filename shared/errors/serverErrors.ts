@@ -40,6 +40,16 @@ export class UpstreamTimeoutError extends BrokerError {
   }
 }
 
+/** The tenant's signing keys could not be fetched and none cached matches the token: the caller may be valid. */
+export class AuthenticationUnavailableError extends BrokerError {
+  readonly status = 503;
+  readonly code = 'AuthenticationUnavailable';
+
+  constructor(options: BrokerErrorOptions = {}) {
+    super("The broker cannot check bearer tokens right now: its identity provider's signing keys are unavailable.", options);
+  }
+}
+
 /** Anything the broker did not anticipate; its cause goes to the log only. */
 export class InternalError extends BrokerError {
   readonly status = 500;

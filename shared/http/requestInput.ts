@@ -29,9 +29,13 @@ export async function readJsonObjectBody(request: HttpRequest): Promise<Record<s
   return parsed as Record<string, unknown>;
 }
 
-/** Query parameters as an object, refusing any given more than once (the upstreams refuse them too). */
+/**
+ * Query parameters as an object, refusing any given more than once (the upstreams refuse them too).
+ * The object has no prototype, so a parameter named `__proto__` or `constructor` is an ordinary
+ * own key, which the schema then refuses as unknown like any other.
+ */
 export function singleValuedQuery(query: URLSearchParams): Record<string, string> {
-  const values: Record<string, string> = {};
+  const values: Record<string, string> = Object.create(null);
   const repeated = new Set<string>();
   for (const [name, value] of query) {
     if (Object.hasOwn(values, name)) repeated.add(name);

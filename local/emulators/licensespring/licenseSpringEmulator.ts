@@ -209,7 +209,7 @@ export class LicenseSpringEmulator extends HttpsEmulator<LicenseSpringOperation>
 
     const known = Object.hasOwn(this.products, product) ? this.products[product] : undefined;
     if (!known) throw new ApiError('unknown_product', 'Provided product was not found');
-    // Undocumented for this endpoint; the License API's generic list names customer_account_not_found.
+    // Not on this endpoint's page; the License API's generic list has customer_account_not_found, a 400 like the rest.
     if (!known.customerAccounts.includes(customerAccountCode)) {
       throw new ApiError('customer_account_not_found', 'Provided customer account was not found');
     }

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { PipelineResponse } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
-import { UnknownProductError, UpstreamError } from '../../errors';
+import { type BrokerError, UnknownCustomerAccountError, UnknownProductError, UpstreamError } from '../../errors';
 import type { Clock } from '../../time/clock';
 import { parseJsonBody, throttledError, type UpstreamPipeline } from '../upstreamPipeline';
 import { authorizationHeader, licenseSpringDate } from './signing';
@@ -83,10 +83,23 @@ export class LicenseSpringClient {
   }
 }
 
+/**
+ * LicenseSpring's answers about what the caller asked for, which the caller can correct. Every
+ * other code (missing_headers, authorization_*, signature_mismatch, invalid_api_key,
+ * date_header_diff, validation_error, ...) is about the broker's own request: a 502.
+ * The vendor documents all of them as 400 (seeds: sso_url page; generic list:
+ * https://docs.licensespring.com/license-api/error-responses).
+ */
+const CALLER_INPUT_ERRORS: ReadonlyMap<string, () => BrokerError> = new Map<string, () => BrokerError>([
+  ['unknown_product', () => new UnknownProductError()],
+  ['customer_account_not_found', () => new UnknownCustomerAccountError()],
+]);
+
 function failure(response: PipelineResponse): Error {
   const parsed = licenseSpringErrorSchema.safeParse(parseJsonBody(response));
   const code = parsed.success ? parsed.data.code : 'unreadable';
-  if (response.status === 400 && code === 'unknown_product') return new UnknownProductError();
+  const callerError = response.status === 400 ? CALLER_INPUT_ERRORS.get(code) : undefined;
+  if (callerError) return callerError();
   const internal = `LicenseSpring sso_url answered ${response.status} ${code}`;
   if (response.status === 429) return throttledError(response, internal);
   return new UpstreamError({ internal });

@@ -1,8 +1,10 @@
+import type * as GatewayTokenFunction from '../../../functions/gatewayToken';
 import { gatewayTokenHandler } from '../../../functions/gatewayToken';
 import { licenseSpringSsoUrlHandler } from '../../../functions/licenseSpringSsoUrl';
 import { algNoneToken, foreignKeyToken, publicKeyHmacToken, tamperedToken } from '../../../local/emulators/issuer/localIssuer';
 import type { LocalEnvironment } from '../../../local/localEnvironment';
 import { startBrokerEnvironment } from '../../support/brokerEnvironment';
+import { freshInstance } from '../../support/freshInstance';
 import { invokeHandler } from '../../support/invokeHandler';
 
 let env: LocalEnvironment;
@@ -21,7 +23,8 @@ beforeAll(async () => {
 afterAll(() => env.stop());
 beforeEach(() => env.resetCalls());
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const upstreamCalls = () => {
   const { arm, licensespring, keyvault } = env.upstreamCalls();
   return [arm, licensespring, keyvault].flatMap((calls) => Object.values(calls ?? {})).reduce((a, b) => a + b, 0);
@@ -50,6 +53,10 @@ describe('caller authentication: every refused token is a 401 that reaches no up
     ['a wrong audience', async () => bearer(await env.callerToken({ audience: 'api://someone-else' }))],
     ['an expired token', async () => bearer(await env.callerToken({ issuedAt: new Date(Date.now() - 3 * HOUR), lifetimeSeconds: 3600 }))],
     ['a token not yet valid', async () => bearer(await env.callerToken({ notBefore: new Date(Date.now() + HOUR) }))],
+    [
+      'a token issued later than now plus the skew',
+      async () => bearer(await env.callerToken({ issuedAt: new Date(Date.now() + 2 * MINUTE), notBefore: new Date(Date.now() - MINUTE) })),
+    ],
   ];
 
   it.each(cases)('refuses %s', async (_name, make) => {
@@ -105,5 +112,32 @@ describe('caller authorization: deny by default, 403 naming the role', () => {
 
   it('lets an unscoped role reach every gateway', async () => {
     expect((await gatewayToken(bearer(valid), 'gw2')).status).toBe(200);
+  });
+});
+
+describe('caller authentication while the JWKS endpoint is down', () => {
+  it('answers 503 AuthenticationUnavailable when no cached key can check the token, reaching no upstream', async () => {
+    // A fresh instance has no keys cached; 404 is not retried, so no backoff runs on the real clock.
+    const fresh = freshInstance(() => require('../../../functions/gatewayToken') as typeof GatewayTokenFunction);
+    env.issuer.inject('Jwks', { status: 404, times: 1000 });
+    try {
+      const result = await invokeHandler(fresh.gatewayTokenHandler, {
+        method: 'POST',
+        params: { service: 'apimService1', gatewayId: 'gw1' },
+        headers: { authorization: bearer(valid), 'x-request-id': 'jwks-down-1' },
+      });
+      expect(result.status).toBe(503);
+      expect(result.json.error).toEqual({
+        code: 'AuthenticationUnavailable',
+        message:
+          "The broker cannot check bearer tokens right now: its identity provider's signing keys are unavailable. Request id: jwks-down-1.",
+      });
+      expect(result.headers['www-authenticate']).toBeUndefined();
+      expect(upstreamCalls()).toBe(0);
+      expect(env.issuer.calls().Jwks).toBe(1);
+      expect(result.logs.join('\n')).toContain('JWKS refresh failed and no cached key matches the token');
+    } finally {
+      env.issuer.clearFaults();
+    }
   });
 });

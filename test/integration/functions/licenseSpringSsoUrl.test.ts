@@ -31,6 +31,55 @@ describe('GET /api/licensespring/sso-url', () => {
     expect(result.json.error).toEqual({ code: 'UnknownProduct', message: 'LicenseSpring does not know this product.', target: 'product' });
   });
 
+  it('maps customer_account_not_found to 404 UnknownCustomerAccount', async () => {
+    const result = await ssoUrl('product=demo&customer_account_code=nobody');
+    expect(result.status).toBe(404);
+    expect(result.json.error).toEqual({
+      code: 'UnknownCustomerAccount',
+      message: 'LicenseSpring does not know this customer account.',
+      target: 'customer_account_code',
+    });
+    expect(suite.env.licenseSpring.calls().SsoUrl).toBe(1);
+  });
+
+  it.each([
+    ['__proto__', 'product=demo&customer_account_code=acme&__proto__=x'],
+    ['__proto__', '__proto__=x&product=demo&customer_account_code=acme'],
+    ['constructor', 'product=demo&customer_account_code=acme&constructor=x'],
+    ['hasOwnProperty', 'product=demo&customer_account_code=acme&hasOwnProperty=x'],
+    ['redirect_uri', 'product=demo&customer_account_code=acme&redirect_uri=https%3A%2F%2Fevil.example'],
+  ])('refuses the unknown query parameter %s with 400 naming it, before LicenseSpring', async (name, query) => {
+    const result = await ssoUrl(query);
+    expect(result.status).toBe(400);
+    expect(result.json.error).toMatchObject({ code: 'InvalidParameter', target: name });
+    expect(result.json.error.details).toEqual([{ code: 'UnknownField', target: name, message: 'is not a field this operation accepts' }]);
+    expect(suite.env.licenseSpring.calls().SsoUrl).toBe(0);
+  });
+
+  it.each([
+    ['product', 'product=de%01mo&customer_account_code=acme'],
+    ['product', 'product=demo%0A&customer_account_code=acme'],
+    ['customer_account_code', 'product=demo&customer_account_code=ac%00me'],
+    ['customer_account_code', 'product=demo&customer_account_code=ac%E2%80%8Bme'],
+  ])('refuses a control or format character in %s (%s), before LicenseSpring', async (field, query) => {
+    const result = await ssoUrl(query);
+    expect(result.status).toBe(400);
+    expect(result.json.error).toMatchObject({ code: 'InvalidParameter', target: field });
+    expect(suite.env.licenseSpring.calls().SsoUrl).toBe(0);
+  });
+
+  it('answers a LicenseSpring 429 beyond the budget with 503 UpstreamThrottled and its Retry-After', async () => {
+    suite.env.licenseSpring.inject('SsoUrl', { status: 429, retryAfterSeconds: 30 });
+    const result = await ssoUrl('product=demo&customer_account_code=acme');
+    expect(result.status).toBe(503);
+    expect(result.headers['retry-after']).toBe('30');
+    expect(result.json.error).toEqual({
+      code: 'UpstreamThrottled',
+      message: 'The upstream service is throttling requests. Request id: ls-1.',
+    });
+    expect(suite.env.licenseSpring.calls().SsoUrl).toBe(1);
+  });
+
   it('refuses an answer whose LicenseSignature does not verify, with 502', async () => {
     suite.env.licenseSpring.tamperNextSignature('corrupt');
     const result = await ssoUrl('product=demo&customer_account_code=acme');

@@ -77,6 +77,42 @@ describe('the broker retry policy on the SDK pipeline', () => {
     expect(time.sleeps).toEqual([7000]);
   });
 
+  // A date years away from the broker's clock (2026): only the response's own Date can make it 7 s.
+  const UPSTREAM_DATE = 'Tue, 07 Jun 2011 20:51:35 GMT';
+  const httpDateLater = (seconds: number) => new Date(Date.parse(UPSTREAM_DATE) + seconds * 1000).toUTCString();
+
+  it("honours a Retry-After HTTP date, read against the response's own Date header", async () => {
+    const time = virtualTime();
+    arm.inject('Gateway_GenerateToken', { status: 429, headers: { date: UPSTREAM_DATE, 'retry-after': httpDateLater(7) } });
+    const response = await generate(pipeline(time));
+    expect(response.status).toBe(200);
+    expect(time.sleeps).toEqual([7000]);
+    expect(arm.calls().Gateway_GenerateToken).toBe(2);
+  });
+
+  it('does not wait out a Retry-After HTTP date beyond the budget', async () => {
+    const time = virtualTime();
+    arm.inject('Gateway_GenerateToken', { status: 429, headers: { date: UPSTREAM_DATE, 'retry-after': httpDateLater(11) } });
+    const response = await generate(pipeline(time));
+    expect(response.status).toBe(429);
+    expect(time.sleeps).toEqual([]);
+    expect(arm.calls().Gateway_GenerateToken).toBe(1);
+  });
+
+  it('retries at once on a Retry-After HTTP date already past', async () => {
+    const time = virtualTime();
+    arm.inject('Gateway_GenerateToken', { status: 429, headers: { date: UPSTREAM_DATE, 'retry-after': httpDateLater(-5) } });
+    expect((await generate(pipeline(time))).status).toBe(200);
+    expect(time.sleeps).toEqual([0]);
+  });
+
+  it('falls back to its own backoff on an unreadable Retry-After', async () => {
+    const time = virtualTime();
+    arm.inject('Gateway_GenerateToken', { status: 503, headers: { date: UPSTREAM_DATE, 'retry-after': 'soon' } });
+    expect((await generate(pipeline(time))).status).toBe(200);
+    expect(time.sleeps).toEqual([200]);
+  });
+
   it('does not wait out a Retry-After beyond the budget: the 429 is handed back at once', async () => {
     const time = virtualTime();
     arm.inject('Gateway_GenerateToken', { status: 429, retryAfterSeconds: 11 });

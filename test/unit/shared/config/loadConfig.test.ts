@@ -65,6 +65,39 @@ describe('configuration', () => {
     expect(loadConfig(valid).mintLimitPerMinute).toBe(6);
   });
 
+  it.each([
+    ['https://login.microsoftonline.com', 'https://sts.windows.net'],
+    ['https://login.microsoftonline.us', 'https://sts.windows.net'],
+    ['https://login.chinacloudapi.cn', 'https://sts.chinacloudapi.cn'],
+    ['https://login.partner.microsoftonline.cn/', 'https://sts.chinacloudapi.cn'],
+  ])('takes the v1 issuer from the cloud of the authority %s', (authority, tokenService) => {
+    const { auth } = loadConfig({ ...valid, BROKER_AUTH_AUTHORITY: authority });
+    expect(auth.issuers).toEqual([
+      `${tokenService}/72f988bf-86f1-41af-91ab-2d7cd011db47/`,
+      `${authority.replace(/\/$/, '')}/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0`,
+    ]);
+  });
+
+  it('takes the v1 issuer from BROKER_AUTH_V1_ISSUER over the table', () => {
+    const { auth } = loadConfig({
+      ...valid,
+      BROKER_AUTH_AUTHORITY: 'https://login.example.test',
+      BROKER_AUTH_V1_ISSUER: 'https://sts.example.test/',
+    });
+    expect(auth.issuers[0]).toBe('https://sts.example.test/72f988bf-86f1-41af-91ab-2d7cd011db47/');
+    expect(loadConfig({ ...valid, BROKER_AUTH_V1_ISSUER: 'https://sts.example.test' }).auth.issuers[0]).toBe(
+      'https://sts.example.test/72f988bf-86f1-41af-91ab-2d7cd011db47/',
+    );
+  });
+
+  it('refuses an authority of no known cloud without BROKER_AUTH_V1_ISSUER, naming that setting', () => {
+    const listed = problems({ ...valid, BROKER_AUTH_AUTHORITY: 'https://login.example.test' });
+    expect(listed).toEqual([
+      expect.stringMatching(/^BROKER_AUTH_V1_ISSUER is required when BROKER_AUTH_AUTHORITY is no known Entra cloud/),
+    ]);
+    expect(listed[0]).not.toContain('login.example.test');
+  });
+
   it('derives the token scope from a sovereign-cloud ARM endpoint', () => {
     const config = loadConfig({ ...valid, BROKER_ARM_ENDPOINT: 'https://management.usgovcloudapi.net/' });
     expect(config.arm.scope).toBe('https://management.usgovcloudapi.net/.default');
@@ -111,6 +144,7 @@ describe('configuration', () => {
     ['BROKER_AUTH_AUDIENCES', ' , '],
     ['BROKER_AUTH_MODE', 'anonymous'],
     ['BROKER_AUTH_AUTHORITY', 'http://login.microsoftonline.com'],
+    ['BROKER_AUTH_V1_ISSUER', 'http://sts.windows.net'],
     ['BROKER_ROLES_GATEWAY_TOKEN', 'has space'],
     ['BROKER_ROLE_SCOPES', '{"Broker.GatewayToken": {"gateway": ["gw1"]}}'],
     ['BROKER_MINT_LIMIT_PER_MINUTE', '0'],
