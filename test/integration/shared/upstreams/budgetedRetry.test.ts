@@ -150,7 +150,8 @@ describe('the broker retry policy on the SDK pipeline', () => {
     const closed = new ArmEmulator();
     const url = await closed.start(tls);
     await closed.stop();
-    const upstream = pipeline(time);
+    // A short attempt timeout: the HTTP client's timer for a refused attempt outlives the attempt.
+    const upstream = pipeline(time, { attemptTimeoutMs: 300 });
     await expect(upstream.send({ method: 'POST', url: `${url}${GENERATE}`, requestId: 'r' })).rejects.toMatchObject({
       code: 'UpstreamError',
     });
