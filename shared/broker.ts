@@ -70,7 +70,13 @@ function accessControl(config: BrokerConfig, runtime: BrokerRuntime, pipeline: (
   });
   return {
     authenticator:
-      auth.mode === 'easyauth' ? new EasyAuthAuthenticator() : new JwtAuthenticator(auth, keys, config.policy.clockSkewMs, runtime.clock),
+      auth.mode === 'easyauth'
+        ? new EasyAuthAuthenticator()
+        : new JwtAuthenticator(auth, keys, {
+            clockSkewMs: config.policy.clockSkewMs,
+            clock: runtime.clock,
+            maxVerifiedTokens: config.memory.verifiedTokens,
+          }),
     authorizer: new Authorizer(auth),
     mintLimiter: new MintRateLimiter(config.mintLimitPerMinute, runtime.clock),
     audit: new AuditLog(config.auditKey),

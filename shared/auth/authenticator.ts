@@ -1,5 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { errors as joseErrors, jwtVerify } from 'jose';
+import { LruCache } from '../cache/lruCache';
 import type { AuthSettings } from '../config/configSchema';
 import { BrokerError, UnauthorizedError } from '../errors';
 import type { Logger } from '../logging/logger';
@@ -26,15 +27,19 @@ function refusalReason(error: unknown): string {
 
 interface VerifiedToken {
   caller: Caller;
-  /** Accepted from here (`nbf` less the skew) ... */
+  /** Accepted from here (`nbf` less the skew); the memory drops it at `exp` plus the skew, or sooner. */
   validFrom: number;
-  /** ... until here: `exp` plus the skew, or the end of the re-verification period if sooner. */
-  validUntil: number;
 }
 
 /** A verified token is trusted again without its signature check for at most this long. */
 const REVERIFY_AFTER_MS = 5 * 60_000;
-const MAX_VERIFIED_TOKENS = 1_000;
+
+export interface JwtAuthenticatorOptions {
+  clockSkewMs: number;
+  clock: Clock;
+  /** Bound of the memory of verified tokens; the least recently used go first. */
+  maxVerifiedTokens: number;
+}
 
 /**
  * Entra ID bearer tokens: RS256 only, signed by a key of the tenant's JWKS, issued by the tenant
@@ -43,14 +48,19 @@ const MAX_VERIFIED_TOKENS = 1_000;
  * for at most five minutes and never past its `exp`): the RSA check costs more than a cache hit.
  */
 export class JwtAuthenticator implements Authenticator {
-  private readonly verified = new Map<string, VerifiedToken>();
+  private readonly verified: LruCache<VerifiedToken>;
+  private readonly clockSkewMs: number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly settings: Pick<AuthSettings, 'issuers' | 'audiences'>,
     private readonly keys: JwksKeyStore,
-    private readonly clockSkewMs: number,
-    private readonly clock: Clock,
-  ) {}
+    options: JwtAuthenticatorOptions,
+  ) {
+    this.verified = new LruCache(options.maxVerifiedTokens);
+    this.clockSkewMs = options.clockSkewMs;
+    this.clock = options.clock;
+  }
 
   async authenticate(request: HttpRequest, log: Logger): Promise<Caller> {
     const header = request.headers.get('authorization');
@@ -58,9 +68,8 @@ export class JwtAuthenticator implements Authenticator {
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) throw new UnauthorizedError({ tokenPresented: true, internal: 'malformed' });
     const now = this.clock.now().getTime();
-    const remembered = this.verified.get(token);
-    if (remembered && now >= remembered.validFrom && now < remembered.validUntil) return remembered.caller;
-    this.verified.delete(token);
+    const remembered = this.verified.get(token, now);
+    if (remembered && now >= remembered.validFrom) return remembered.caller;
     const verified = await this.verify(token, log);
     this.remember(token, verified, now);
     return verified.caller;
@@ -69,15 +78,8 @@ export class JwtAuthenticator implements Authenticator {
   private remember(token: string, verified: { caller: Caller; claims: Record<string, unknown> }, now: number): void {
     const { exp, nbf } = verified.claims;
     if (typeof exp !== 'number') return;
-    this.verified.set(token, {
-      caller: verified.caller,
-      validFrom: typeof nbf === 'number' ? nbf * 1000 - this.clockSkewMs : Number.NEGATIVE_INFINITY,
-      validUntil: Math.min(exp * 1000 + this.clockSkewMs, now + REVERIFY_AFTER_MS),
-    });
-    if (this.verified.size > MAX_VERIFIED_TOKENS) {
-      const oldest = this.verified.keys().next().value;
-      if (oldest !== undefined) this.verified.delete(oldest);
-    }
+    const validFrom = typeof nbf === 'number' ? nbf * 1000 - this.clockSkewMs : Number.NEGATIVE_INFINITY;
+    this.verified.set(token, { caller: verified.caller, validFrom }, Math.min(exp * 1000 + this.clockSkewMs, now + REVERIFY_AFTER_MS));
   }
 
   private async verify(token: string, log: Logger): Promise<{ caller: Caller; claims: Record<string, unknown> }> {

@@ -175,6 +175,7 @@ export const environmentSchema = z
     BROKER_MEMORY_MAX_TOKENS: integer(10_000, 1, 1_000_000),
     BROKER_MEMORY_MAX_NOT_FOUND: integer(1_000, 1, 1_000_000),
     BROKER_MEMORY_MAX_AUTHORIZATION_SERVERS: integer(1_000, 1, 1_000_000),
+    BROKER_MEMORY_MAX_VERIFIED_TOKENS: integer(1_000, 1, 1_000_000),
     BROKER_AUTH_MODE: setting()
       .transform((value) => value ?? 'jwt')
       .pipe(z.enum(['jwt', 'easyauth'], { error: "must be 'jwt' or 'easyauth'" })),
@@ -262,6 +263,7 @@ export const environmentSchema = z
         tokens: env.BROKER_MEMORY_MAX_TOKENS,
         notFound: env.BROKER_MEMORY_MAX_NOT_FOUND,
         authorizationServers: env.BROKER_MEMORY_MAX_AUTHORIZATION_SERVERS,
+        verifiedTokens: env.BROKER_MEMORY_MAX_VERIFIED_TOKENS,
       },
       cache: {
         keyVaultUrl: env.BROKER_KEY_VAULT_URL?.replace(/\/+$/, ''),

@@ -43,7 +43,11 @@ describe('Easy Auth principal (only when configured)', () => {
     let fetched = 0;
     const clock = new TestClock();
     const keys = new JwksKeyStore({ clock, minRefreshMs: 0, fetchJwks: async () => (fetched += 1) });
-    const jwt = new JwtAuthenticator({ issuers: ['https://issuer/'], audiences: ['api://broker'] }, keys, 60_000, clock);
+    const jwt = new JwtAuthenticator({ issuers: ['https://issuer/'], audiences: ['api://broker'] }, keys, {
+      clockSkewMs: 60_000,
+      clock,
+      maxVerifiedTokens: 10,
+    });
     await expect(jwt.authenticate(request({ 'x-ms-client-principal': principal(LOGIC_APP) }), recordingLogger())).rejects.toMatchObject({
       status: 401,
     });

@@ -48,7 +48,7 @@ describe('configuration', () => {
       storedTokenFormat: 'gateway-key',
     });
     expect(config.upstream).toEqual({ maxAttempts: 3, retryDelayMs: 200, attemptTimeoutMs: 10_000, budgetMs: 10_000 });
-    expect(config.memory).toEqual({ tokens: 10_000, notFound: 1_000, authorizationServers: 1_000 });
+    expect(config.memory).toEqual({ tokens: 10_000, notFound: 1_000, authorizationServers: 1_000, verifiedTokens: 1_000 });
     expect(config.services.get('apimservice1')?.serviceName).toBe('apimService1');
   });
 
@@ -139,6 +139,7 @@ describe('configuration', () => {
     ['BROKER_MEMORY_MAX_TOKENS', '0'],
     ['BROKER_MEMORY_MAX_NOT_FOUND', 'many'],
     ['BROKER_MEMORY_MAX_AUTHORIZATION_SERVERS', '-5'],
+    ['BROKER_MEMORY_MAX_VERIFIED_TOKENS', '1e9'],
     ['BROKER_AUTHORIZATION_SERVER_CACHE_TTL', 'soon'],
     ['BROKER_AUTH_TENANT_ID', 'contoso.onmicrosoft.com'],
     ['BROKER_AUTH_AUDIENCES', ' , '],
