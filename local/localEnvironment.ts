@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ArmEmulator, type ArmEmulatorOptions } from './emulators/arm/armEmulator';
 import { LOCAL_TENANT_ID, LocalIssuer, type LocalIssuerOptions, type MintTokenOptions } from './emulators/issuer/localIssuer';
 import { KeyVaultEmulator, type KeyVaultEmulatorOptions } from './emulators/keyvault/keyVaultEmulator';
 import { LicenseSpringEmulator, type LicenseSpringEmulatorOptions } from './emulators/licensespring/licenseSpringEmulator';
+import { Azurite } from './emulators/storage/azurite';
 import { createLocalTls, type LocalTlsMaterial } from './emulators/tls';
 
 /** The local sample configuration: the names of the official examples (DESIGN.md, "Local run"). */
@@ -28,6 +29,27 @@ export interface LocalEnvironmentOptions {
   licenseSpring?: LicenseSpringEmulatorOptions;
   keyVault?: KeyVaultEmulatorOptions;
   issuer?: LocalIssuerOptions;
+  /** Start Azurite (blob storage for the rotation's leases and records) as a child process. */
+  storage?: boolean;
+}
+
+/**
+ * The static credential the broker presents to ARM, Key Vault and Azurite. ARM's and Key Vault's
+ * emulators accept any bearer; Azurite's `--oauth basic` reads an Entra-shaped JWT (issuer, storage
+ * audience, lifetime) without checking its signature, so this one is unsigned.
+ */
+function localBearerToken(): string {
+  const now = Math.floor(Date.now() / 1000);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const claims = {
+    aud: 'https://storage.azure.com',
+    iss: `https://sts.windows.net/${LOCAL_TENANT_ID}/`,
+    oid: randomUUID(),
+    iat: now,
+    nbf: now,
+    exp: now + 365 * 86_400,
+  };
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.${randomBytes(16).toString('base64url')}`;
 }
 
 /**
@@ -37,8 +59,7 @@ export interface LocalEnvironmentOptions {
 export class LocalEnvironment {
   /** This run's audit fingerprint key. */
   private readonly auditKey = randomBytes(32).toString('base64');
-  /** The static credential the broker presents to ARM and Key Vault, which accept any bearer. */
-  private readonly localBearerToken = `local-${randomBytes(16).toString('hex')}`;
+  private readonly localBearerToken = localBearerToken();
 
   private constructor(
     readonly tls: LocalTlsMaterial,
@@ -46,6 +67,8 @@ export class LocalEnvironment {
     readonly licenseSpring: LicenseSpringEmulator,
     readonly keyVault: KeyVaultEmulator,
     readonly issuer: LocalIssuer,
+    /** Blob storage, when asked for. */
+    readonly storage: Azurite | undefined,
   ) {}
 
   static async start(options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
@@ -56,8 +79,9 @@ export class LocalEnvironment {
       new LicenseSpringEmulator(options.licenseSpring),
       new KeyVaultEmulator(options.keyVault),
       new LocalIssuer(options.issuer),
+      options.storage ? new Azurite() : undefined,
     );
-    await Promise.all(environment.emulators().map((emulator) => emulator.start(tls)));
+    await Promise.all([...environment.emulators().map((emulator) => emulator.start(tls)), environment.storage?.start(tls)]);
     return environment;
   }
 
@@ -87,6 +111,7 @@ export class LocalEnvironment {
       BROKER_LOCAL_ISSUER_URL: this.issuer.url,
       BROKER_LOCAL_CA_CERT: this.tls.cert,
       BROKER_LOCAL_BEARER_TOKEN: this.localBearerToken,
+      ...(this.storage ? { AzureWebJobsStorage__blobServiceUri: this.storage.blobServiceUrl } : {}),
     };
   }
 
@@ -127,6 +152,6 @@ export class LocalEnvironment {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.emulators().map((emulator) => emulator.stop()));
+    await Promise.all([...this.emulators().map((emulator) => emulator.stop()), this.storage?.stop()]);
   }
 }

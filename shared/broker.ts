@@ -13,7 +13,11 @@ import type { BrokerConfig } from './config/configSchema';
 import { getConfig } from './config/loadConfig';
 import { lazy } from './lazy';
 import { MintRateLimiter } from './policy/mintRateLimiter';
-import { type Clock, systemClock } from './time/clock';
+import { PublishVault } from './rotation/publishVault';
+import { RotationService } from './rotation/rotationService';
+import { RotationStore } from './rotation/rotationStore';
+import type { Clock } from './time/clock';
+import { processClock } from './time/processClock';
 import { ApimClient } from './upstreams/arm/apimClient';
 import { LicenseSpringClient } from './upstreams/licensespring/licenseSpringClient';
 import { parseJsonBody, type RetrySettings, UpstreamPipeline } from './upstreams/upstreamPipeline';
@@ -28,6 +32,9 @@ export interface Broker {
   apimTokens: ApimTokenService;
   tokenCache: TokenCache;
   licenseSpring: LicenseSpringClient;
+  /** The gateway-token rotation; absent when no rotation target is configured. */
+  rotation?: RotationService;
+  clock: Clock;
 }
 
 /** In Azure, the app's managed identity (or any DefaultAzureCredential source); locally, a static token. */
@@ -50,6 +57,55 @@ function secretClient(config: BrokerConfig, vaultUrl: string, credential: TokenC
   return new Client(vaultUrl, credential, {
     retryOptions: { maxRetries: 0 },
     ...(caCert === undefined ? {} : { tlsOptions: { ca: caCert }, disableChallengeResourceVerification: true }),
+  });
+}
+
+/**
+ * The rotation's blob storage: identity-based, as `AzureWebJobsStorage__blobServiceUri` in Azure;
+ * locally Azurite over HTTPS, trusting the local CA. `tlsOptions` is not in the storage package's
+ * option type, but it hands its options to `@azure/core-rest-pipeline`, which applies it (the
+ * integration tests reach Azurite's self-signed HTTPS only through it).
+ */
+function rotationContainer(config: BrokerConfig, storage: { blobServiceUrl: string; container: string }, credential: TokenCredential) {
+  const { BlobServiceClient } = require('@azure/storage-blob') as typeof import('@azure/storage-blob');
+  const caCert = config.local.caCert;
+  return new BlobServiceClient(storage.blobServiceUrl, credential, {
+    retryOptions: { maxTries: 2 },
+    ...(caCert === undefined ? {} : { tlsOptions: { ca: caCert } }),
+  }).getContainerClient(storage.container);
+}
+
+/** The time from one occurrence of a schedule to the next, as of now. */
+function scheduleIntervalMs(config: BrokerConfig, clock: Clock): number {
+  const { schedule } = config.rotation;
+  const first = schedule.nextAfter(clock.now().getTime());
+  const second = first === undefined ? undefined : schedule.nextAfter(first.getTime());
+  return first === undefined || second === undefined ? 3_600_000 : second.getTime() - first.getTime();
+}
+
+/**
+ * A rotation run may wait out ARM's `Retry-After` (a run over many targets meets the subscription's
+ * write budget), so its budget is six of a caller's: one minute with the defaults.
+ */
+const ROTATION_BUDGET_FACTOR = 6;
+
+function rotationService(
+  config: BrokerConfig,
+  runtime: BrokerRuntime,
+  credential: TokenCredential,
+  arm: UpstreamPipeline,
+): RotationService | undefined {
+  const { rotation } = config;
+  if (rotation.targets.length === 0 || rotation.keyVaultUrl === undefined || rotation.storage === undefined) return undefined;
+  const container = rotationContainer(config, rotation.storage, credential);
+  return new RotationService({
+    settings: rotation,
+    client: new ApimClient(arm, config.arm.endpoint, config.arm.apiVersions),
+    vault: new PublishVault(secretClient(config, rotation.keyVaultUrl, credential), config.cache.keyVaultTimeoutMs),
+    store: new RotationStore(container, runtime.clock, { leaseSeconds: 60, staleHolderMs: scheduleIntervalMs(config, runtime.clock) }),
+    clock: runtime.clock,
+    maxLifetimeMs: config.policy.gatewayTokenMaxLifetimeMs,
+    clockSkewMs: config.policy.clockSkewMs,
   });
 }
 
@@ -106,8 +162,13 @@ export function buildBroker(config: BrokerConfig, runtime: BrokerRuntime): Broke
     maxMemoryEntries: config.memory.tokens,
   });
 
-  const arm = pipeline({ tokenCredential: credential, scope: config.arm.scope });
+  const armCredential = { tokenCredential: credential, scope: config.arm.scope };
+  const arm = pipeline(armCredential);
+  const rotationArm = pipelineWith({ ...config.upstream, budgetMs: config.upstream.budgetMs * ROTATION_BUDGET_FACTOR }, armCredential);
+  const rotation = rotationService(config, runtime, credential, rotationArm);
   return {
+    clock: runtime.clock,
+    ...(rotation === undefined ? {} : { rotation }),
     access: accessControl(config, runtime, pipelineWith),
     tokenCache,
     apimTokens: new ApimTokenService({
@@ -117,10 +178,11 @@ export function buildBroker(config: BrokerConfig, runtime: BrokerRuntime): Broke
       policy: config.policy,
       memory: config.memory,
       clock: runtime.clock,
+      ...(rotation === undefined ? {} : { published: rotation }),
     }),
     licenseSpring: new LicenseSpringClient(pipeline(), config.licenseSpring, runtime.clock),
   };
 }
 
 /** The process's broker: built on first use, so function modules load fast and invocations share it. */
-export const getBroker = lazy(() => buildBroker(getConfig(), { clock: systemClock }));
+export const getBroker = lazy(() => buildBroker(getConfig(), { clock: processClock }));

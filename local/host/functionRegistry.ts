@@ -1,6 +1,6 @@
 import type { FunctionTrigger, HttpHandler, LogLevel, TimerHandler } from '@azure/functions';
+import { type NcrontabSchedule, parseNcrontab } from '../../shared/time/ncrontab';
 import { consoleHostLog, type HostLog, isProblemLevel } from './hostLog';
-import { type NcrontabSchedule, parseNcrontab } from './ncrontab';
 import { parseRouteTemplate, type RouteTemplate } from './routeTemplate';
 
 /** One binding of the metadata `@azure/functions` hands to `registerFunction` (toCoreFunctionMetadata). */

@@ -26,7 +26,8 @@ export interface SsoToken {
 export interface GatewayTokenRequest {
   alias: string;
   gatewayId: string;
-  keyType: KeyType;
+  /** Absent when the caller named none: primary, or a rotation target's published token whatever its key. */
+  keyType?: KeyType;
   expiry?: string;
   minValidityMs?: number;
 }
@@ -37,7 +38,17 @@ export interface GatewayToken {
   keyType: KeyType;
   value: string;
   expiresOn: Date;
-  cache: CacheOutcome;
+  /** `published`: a rotation target's published token. */
+  cache: CacheOutcome | 'published';
+}
+
+/** A rotation target's published token, when it has at least `minValidityMs` plus the skew left. */
+export interface PublishedTokens {
+  servable(
+    alias: string,
+    gatewayId: string,
+    minValidityMs: number,
+  ): Promise<{ value: string; expiresOn: Date; keyType: KeyType } | undefined>;
 }
 
 export interface AuthorizationServerAnswer {
@@ -67,6 +78,8 @@ export interface ApimTokenServiceDeps {
   policy: ApimPolicy;
   memory: ApimMemoryBounds;
   clock: Clock;
+  /** The rotation's published tokens: one token per rotation target, the one hygiene and revoke keep alive. */
+  published?: PublishedTokens;
 }
 
 /**
@@ -117,13 +130,18 @@ export class ApimTokenService {
     const explicitExpiry = request.expiry === undefined ? undefined : resolveGatewayExpiry(request, this.deps.clock.now(), policy);
     const notFoundKey = `gateway|${service.resourceId.toLowerCase()}|${request.gatewayId.toLowerCase()}`;
     this.throwIfRecentlyNotFound(notFoundKey);
-    const identity = gatewayIdentity(service, request.gatewayId, request.keyType);
+    if (explicitExpiry === undefined && request.keyType === undefined) {
+      const published = await this.servablePublished(request.alias, request.gatewayId, minValidityMs, call);
+      if (published) return { gatewayId: request.gatewayId, ...published, cache: 'published' };
+    }
+    const keyType = request.keyType ?? 'primary';
+    const identity = gatewayIdentity(service, request.gatewayId, keyType);
     const mint = this.rememberingNotFound(notFoundKey, async () => {
       const expiresOn = explicitExpiry ?? resolveGatewayExpiry({ minValidityMs }, this.deps.clock.now(), policy);
       const { value } = await this.deps.client.generateGatewayToken(
         service,
         request.gatewayId,
-        { keyType: request.keyType, expiry: formatUtcSeconds(expiresOn) },
+        { keyType, expiry: formatUtcSeconds(expiresOn) },
         call.requestId,
       );
       warnOnEmbeddedDateMismatch(value, expiresOn, request.gatewayId, call.log);
@@ -133,7 +151,18 @@ export class ApimTokenService {
       explicitExpiry === undefined
         ? await this.deps.cache.getOrMint(identity, minValidityMs, mint, call)
         : await this.deps.cache.mint(identity, `expiry=${explicitExpiry.toISOString()}`, mint, call);
-    return { gatewayId: request.gatewayId, keyType: request.keyType, value: token.value, expiresOn: token.expiresOn, cache };
+    return { gatewayId: request.gatewayId, keyType, value: token.value, expiresOn: token.expiresOn, cache };
+  }
+
+  /** The published token, if the gateway is a rotation target and it will do; a vault that fails only means the cache serves. */
+  private async servablePublished(alias: string, gatewayId: string, minValidityMs: number, call: CallContext) {
+    if (!this.deps.published) return undefined;
+    try {
+      return await this.deps.published.servable(alias, gatewayId, minValidityMs);
+    } catch (error) {
+      call.log.warn({ event: 'publishedTokenUnavailable', reason: (error as { code?: string }).code ?? 'unknown' });
+      return undefined;
+    }
   }
 
   /**

@@ -16,7 +16,8 @@ export interface Issuance {
   /** The credential handed out; only its fingerprint is logged. */
   secret: string;
   expiresOn?: Date;
-  cache?: 'hit' | 'miss';
+  /** `published`: a rotation target's published token, served as it is. */
+  cache?: 'hit' | 'miss' | 'published';
 }
 
 /**

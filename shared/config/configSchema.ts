@@ -4,12 +4,13 @@ import { MIN_VALIDITY_HEADROOM_MS } from '../policy/tokenPolicy';
 import { durations, formatIsoDuration, parseIsoDuration } from '../time/duration';
 import { type ApimService, parseApimResourceId, SERVICE_ALIAS } from './apimServices';
 import { REQUIRED_IN_AZURE, requiredMessage, runsInAzure } from './requiredSettings';
+import { rotationEnvironment, rotationSettings } from './rotationSettings';
 
 /** Settings that point the broker at local emulators; App Service sets `WEBSITE_INSTANCE_ID`. */
 export const LOCAL_ONLY_SETTINGS = ['BROKER_LOCAL_CA_CERT', 'BROKER_LOCAL_BEARER_TOKEN', 'BROKER_LOCAL_ISSUER_URL'] as const;
 
 /** The operations callers are authorized for, each by app role. */
-export type Operation = 'ssoToken' | 'gatewayToken' | 'authorizationServerRead' | 'licenseSpringSsoUrl' | 'rotate';
+export type Operation = 'ssoToken' | 'gatewayToken' | 'authorizationServerRead' | 'licenseSpringSsoUrl' | 'rotate' | 'tokenStatus';
 
 const DEFAULT_ROLES: Record<Operation, string> = {
   ssoToken: 'Broker.SsoToken',
@@ -17,6 +18,8 @@ const DEFAULT_ROLES: Record<Operation, string> = {
   authorizationServerRead: 'Broker.AuthorizationServer.Read',
   licenseSpringSsoUrl: 'Broker.LicenseSpring.SsoUrl',
   rotate: 'Broker.Rotate',
+  /** Metadata of a published token, never its value: for those who rotate and those who consume. */
+  tokenStatus: 'Broker.Rotate,Broker.GatewayToken',
 };
 
 /**
@@ -194,6 +197,7 @@ export const environmentSchema = z
     BROKER_ROLES_AUTHORIZATION_SERVER: roleList(DEFAULT_ROLES.authorizationServerRead),
     BROKER_ROLES_LICENSESPRING: roleList(DEFAULT_ROLES.licenseSpringSsoUrl),
     BROKER_ROLES_ROTATE: roleList(DEFAULT_ROLES.rotate),
+    BROKER_ROLES_TOKEN_STATUS: roleList(DEFAULT_ROLES.tokenStatus),
     BROKER_ROLE_SCOPES: roleScopes,
     BROKER_MINT_LIMIT_PER_MINUTE: integer(6, 1, 10_000),
     BROKER_AUDIT_HMAC_KEY: z
@@ -203,6 +207,7 @@ export const environmentSchema = z
     BROKER_LOCAL_CA_CERT: setting(),
     BROKER_LOCAL_BEARER_TOKEN: setting(),
     WEBSITE_INSTANCE_ID: setting(),
+    ...rotationEnvironment,
   })
   .transform((env, ctx) => {
     const skewMs = env.BROKER_CLOCK_SKEW;
@@ -279,6 +284,7 @@ export const environmentSchema = z
       auth: authSettings(env, problem),
       mintLimitPerMinute: env.BROKER_MINT_LIMIT_PER_MINUTE,
       auditKey: Buffer.from(env.BROKER_AUDIT_HMAC_KEY, 'base64'),
+      rotation: rotationSettings(env, env.BROKER_APIM_SERVICES, maxLifetimeMs, problem),
       local: { caCert: env.BROKER_LOCAL_CA_CERT, bearerToken: env.BROKER_LOCAL_BEARER_TOKEN },
     };
   });
@@ -297,6 +303,7 @@ interface AuthEnvironment {
   BROKER_ROLES_AUTHORIZATION_SERVER: string[];
   BROKER_ROLES_LICENSESPRING: string[];
   BROKER_ROLES_ROTATE: string[];
+  BROKER_ROLES_TOKEN_STATUS: string[];
 }
 
 /**
@@ -344,6 +351,7 @@ function authSettings(env: AuthEnvironment, problem: (setting: string, message: 
       authorizationServerRead: env.BROKER_ROLES_AUTHORIZATION_SERVER,
       licenseSpringSsoUrl: env.BROKER_ROLES_LICENSESPRING,
       rotate: env.BROKER_ROLES_ROTATE,
+      tokenStatus: env.BROKER_ROLES_TOKEN_STATUS,
     } satisfies Record<Operation, string[]>,
     roleScopes: env.BROKER_ROLE_SCOPES,
   };

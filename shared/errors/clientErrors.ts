@@ -129,3 +129,23 @@ export class TooManyRequestsError extends BrokerError {
     });
   }
 }
+
+export class RotationNotConfiguredError extends BrokerError {
+  readonly status = 404;
+  readonly code = 'RotationNotConfigured';
+
+  constructor() {
+    super('No rotation target is configured (BROKER_ROTATION_TARGETS).');
+  }
+}
+
+export class NotARotationTargetError extends BrokerError {
+  readonly status = 404;
+  readonly code = 'NotARotationTarget';
+
+  constructor(service: string, gatewayId: string) {
+    super(`Gateway '${visible(gatewayId)}' of service '${visible(service)}' is not a rotation target (BROKER_ROTATION_TARGETS).`, {
+      target: 'gatewayId',
+    });
+  }
+}

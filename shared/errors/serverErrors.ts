@@ -86,3 +86,20 @@ export class ConfigurationInvalidError extends BrokerError {
     this.settings = settings;
   }
 }
+
+/**
+ * A step of the rotation that depends on the publish vault or the rotation's storage failed. The
+ * code names the dependency (`KeyVaultUnavailable`, `StorageUnavailable`, `PublishFailed`,
+ * `PublishUnverified`); the message is a fixed sentence saying what was left as it was.
+ */
+export class RotationStepError extends BrokerError {
+  readonly status = 503;
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options: BrokerErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}

@@ -16,6 +16,8 @@ export interface BrokerRequest {
   context: InvocationContext;
   requestId: string;
   log: Logger;
+  /** Who is calling, once authenticated (routes with an operation). */
+  caller: Caller | undefined;
   /** Checks that the caller's roles cover what it asks for (and notes it for the audit log). */
   authorize(target: AuditTarget): void;
   /**
@@ -115,6 +117,7 @@ export function brokerHandler(options: BrokerHandlerOptions, handle: (call: Brok
         context,
         requestId,
         log,
+        caller,
         authorize: (asked) => {
           Object.assign(target, asked);
           if (access && operation && caller) access.authorizer.requireTarget(caller, operation, asked);

@@ -56,7 +56,7 @@ export const authorizationServerPathSchema = z.object({ service: serviceAliasSch
 export const ssoTokenBodySchema = z.strictObject({});
 
 export const gatewayTokenBodySchema = z.strictObject({
-  keyType: z.enum(['primary', 'secondary'], { error: INPUT_RULES.keyType }).default('primary'),
+  keyType: z.enum(['primary', 'secondary'], { error: INPUT_RULES.keyType }).optional(),
   expiry: z
     .string({ error: INPUT_RULES.string })
     .refine((value) => parseIsoDateTime(value) !== undefined, INPUT_RULES.expiry)

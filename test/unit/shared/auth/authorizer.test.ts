@@ -8,6 +8,7 @@ const roles: Record<Operation, string[]> = {
   authorizationServerRead: ['Broker.AuthorizationServer.Read'],
   licenseSpringSsoUrl: ['Broker.LicenseSpring.SsoUrl'],
   rotate: ['Broker.Rotate'],
+  tokenStatus: ['Broker.Rotate', 'Broker.GatewayToken'],
 };
 const authorizer = new Authorizer({
   roles,

@@ -1,4 +1,4 @@
-import { parseNcrontab } from '../../../../local/host/ncrontab';
+import { parseNcrontab } from '../../../../shared/time/ncrontab';
 
 const at = (iso: string) => Date.parse(iso);
 const next = (expression: string, afterIso: string) => parseNcrontab(expression).nextAfter(at(afterIso))?.toISOString();
