@@ -94,6 +94,7 @@ function rotationService(
   runtime: BrokerRuntime,
   credential: TokenCredential,
   arm: UpstreamPipeline,
+  requestCache: TokenCache,
 ): RotationService | undefined {
   const { rotation } = config;
   if (rotation.targets.length === 0 || rotation.keyVaultUrl === undefined || rotation.storage === undefined) return undefined;
@@ -106,6 +107,7 @@ function rotationService(
     clock: runtime.clock,
     maxLifetimeMs: config.policy.gatewayTokenMaxLifetimeMs,
     clockSkewMs: config.policy.clockSkewMs,
+    requestCache,
   });
 }
 
@@ -165,7 +167,7 @@ export function buildBroker(config: BrokerConfig, runtime: BrokerRuntime): Broke
   const armCredential = { tokenCredential: credential, scope: config.arm.scope };
   const arm = pipeline(armCredential);
   const rotationArm = pipelineWith({ ...config.upstream, budgetMs: config.upstream.budgetMs * ROTATION_BUDGET_FACTOR }, armCredential);
-  const rotation = rotationService(config, runtime, credential, rotationArm);
+  const rotation = rotationService(config, runtime, credential, rotationArm, tokenCache);
   return {
     clock: runtime.clock,
     ...(rotation === undefined ? {} : { rotation }),

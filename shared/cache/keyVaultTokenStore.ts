@@ -50,6 +50,19 @@ export class KeyVaultTokenStore implements TokenStore {
     return { value: stripped ? value.slice(GATEWAY_KEY_PREFIX.length) : value, expiresOn: properties.expiresOn };
   }
 
+  /**
+   * A new version that expires at once: Key Vault cannot delete a version, and readers take the
+   * newest, so every instance finds nothing fresh there and mints with the new key.
+   */
+  async retire(identity: GatewayTokenIdentity, at: Date): Promise<void> {
+    await this.client.setSecret(secretName(identity), 'retired', {
+      expiresOn: at,
+      contentType: 'text/plain; kind=apim-gateway-token; retired=true',
+      tags: { ...tags(identity, at), retired: at.toISOString() },
+      abortSignal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+  }
+
   async write(identity: GatewayTokenIdentity, token: CachedToken): Promise<void> {
     const stored = this.options.format === 'gateway-key' ? `${GATEWAY_KEY_PREFIX}${token.value}` : token.value;
     await this.client.setSecret(secretName(identity), stored, {

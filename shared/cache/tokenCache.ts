@@ -7,6 +7,9 @@ import type { CachedToken, TokenStore } from './tokenStore';
 
 export type CacheOutcome = 'hit' | 'miss';
 
+/** The longest a memory entry is served before the store is read again (the bound after a key regeneration). */
+export const MEMORY_RECHECK_MS = 5 * 60_000;
+
 export interface CacheResult {
   token: CachedToken;
   /** `miss` only for the request whose flight reached the upstream; requests that joined it say `hit`. */
@@ -62,6 +65,21 @@ export class TokenCache {
 
   constructor(private readonly deps: TokenCacheDeps) {
     this.memory = new LruCache(deps.maxMemoryEntries);
+  }
+
+  /**
+   * Forgets a gateway identity's token after its key was regenerated: here at once, and in the store
+   * by a retired newest version, which other instances read within {@link MEMORY_RECHECK_MS}.
+   */
+  async retire(identity: GatewayTokenIdentity, log: Logger): Promise<void> {
+    this.memory.delete(identityKey(identity));
+    if (!this.deps.store) return;
+    try {
+      await this.deps.store.retire(identity, this.deps.clock.now());
+    } catch (error) {
+      this.recordFailure('write', error, log);
+      throw error;
+    }
   }
 
   storeFailures(): StoreFailureCounts {
@@ -133,10 +151,17 @@ export class TokenCache {
     return token.expiresOn.getTime() - this.deps.clock.now().getTime() >= minValidityMs + this.deps.clockSkewMs;
   }
 
-  /** Keeps the later-expiring token, so a slow flight never replaces a newer one. */
+  /**
+   * Keeps the later-expiring token, so a slow flight never replaces a newer one. With a store, an
+   * entry lives at most {@link MEMORY_RECHECK_MS} before the store is read again, so a token whose
+   * key another instance regenerated is not served from here for longer than that.
+   */
   private remember(key: string, token: CachedToken): void {
-    const current = this.memory.get(key, this.deps.clock.now().getTime());
-    if (!current || current.expiresOn.getTime() <= token.expiresOn.getTime()) this.memory.set(key, token, token.expiresOn.getTime());
+    const now = this.deps.clock.now().getTime();
+    const current = this.memory.get(key, now);
+    if (current && current.expiresOn.getTime() > token.expiresOn.getTime()) return;
+    const recheckAt = this.deps.store ? now + MEMORY_RECHECK_MS : Number.POSITIVE_INFINITY;
+    this.memory.set(key, token, Math.min(token.expiresOn.getTime(), recheckAt));
   }
 
   private async keep(identity: TokenIdentity, key: string, token: CachedToken, log: Logger): Promise<void> {

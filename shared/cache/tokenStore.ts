@@ -11,4 +11,6 @@ export interface TokenStore {
   /** Undefined when nothing is stored; throws when the store cannot answer. */
   read(identity: GatewayTokenIdentity): Promise<CachedToken | undefined>;
   write(identity: GatewayTokenIdentity, token: CachedToken): Promise<void>;
+  /** Makes the newest version one that no reader serves: the key behind the stored token was regenerated. */
+  retire(identity: GatewayTokenIdentity, at: Date): Promise<void>;
 }

@@ -149,3 +149,23 @@ export class NotARotationTargetError extends BrokerError {
     });
   }
 }
+
+export class RevokeDisabledError extends BrokerError {
+  readonly status = 409;
+  readonly code = 'RevokeDisabled';
+
+  constructor() {
+    super(
+      'Revoke is turned off for this deployment (BROKER_ROTATION_REVOKE_ENABLED=false, usually because the broker may not regenerate gateway keys).',
+    );
+  }
+}
+
+export class RotationInProgressError extends BrokerError {
+  readonly status = 409;
+  readonly code = 'RotationInProgress';
+
+  constructor(waitedSeconds: number) {
+    super(`Another run held this target for ${waitedSeconds} s; retry once it is done.`, { headers: { 'Retry-After': '10' } });
+  }
+}

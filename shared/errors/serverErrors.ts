@@ -103,3 +103,13 @@ export class RotationStepError extends BrokerError {
     super(message, options);
   }
 }
+
+/** A revoke stopped part way; the message names the steps done (a fixed vocabulary), and a retry continues. */
+export class RevokeIncompleteError extends BrokerError {
+  readonly status = 503;
+  readonly code = 'RevokeIncomplete';
+
+  constructor(completed: readonly string[], options: BrokerErrorOptions = {}) {
+    super(`The revoke stopped after: ${completed.length === 0 ? 'no step' : completed.join(', ')}. Retry to continue.`, options);
+  }
+}

@@ -1,6 +1,10 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { Broker } from '../broker';
+import type { RotationTarget } from '../config/rotationSettings';
 import { NotARotationTargetError, RotationNotConfiguredError } from '../errors';
+import type { BrokerRequest } from '../http/brokerHandler';
+import { parseInput } from '../http/validation';
+import { rotationSchemas } from '../lazyParts';
 import { type RotationReport, reportStatus } from './rotationReport';
 import type { RotationService } from './rotationService';
 
@@ -38,4 +42,25 @@ export function runningAnswer(runId: string, startedAt: string, requestUrl: stri
     },
     jsonBody: { runId, status: 'running', startedAt },
   };
+}
+
+/**
+ * Runs a rotation operation once per `Idempotency-Key` (when the caller sends one): a replay answers
+ * the first result with `Idempotent-Replayed: true`.
+ */
+export async function idempotently<T>(
+  call: BrokerRequest,
+  rotation: RotationService,
+  operation: string,
+  target: RotationTarget,
+  work: () => Promise<T>,
+): Promise<{ answer: T; headers: Record<string, string> }> {
+  const key = parseInput(
+    rotationSchemas().idempotencyKeySchema,
+    call.request.headers.get('idempotency-key') ?? undefined,
+    'Idempotency-Key',
+  );
+  if (key === undefined) return { answer: await work(), headers: {} };
+  const { answer, replayed } = await rotation.once({ operation, callerId: call.caller?.id ?? '', target, key }, work, call.log);
+  return { answer, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
 }

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LruCache } from '../cache/lruCache';
+import { type GatewayTokenIdentity, gatewayIdentity } from '../cache/tokenIdentity';
 import type { RotationSettings, RotationTarget } from '../config/rotationSettings';
-import { BrokerError, RotationStepError } from '../errors';
+import { BrokerError, RevokeDisabledError, RevokeIncompleteError, RotationInProgressError, RotationStepError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Readiness, TokenStatus } from '../schemas/rotationSchemas';
 import type { Clock } from '../time/clock';
@@ -9,7 +10,7 @@ import { formatUtcSeconds, toWholeSeconds } from '../time/isoDateTime';
 import type { ApimClient, KeyType } from '../upstreams/arm/apimClient';
 import type { PublishedToken, PublishVault } from './publishVault';
 import { type RotationReport, reportStatus, type TargetOutcome } from './rotationReport';
-import type { RotationStore, StoredReport, TargetRecord } from './rotationStore';
+import { REVOKE_STEPS, type RevokeProgress, type RotationStore, type StoredReport, type TargetRecord } from './rotationStore';
 
 export interface RotationServiceDeps {
   settings: RotationSettings;
@@ -21,6 +22,8 @@ export interface RotationServiceDeps {
   /** The longest lifetime the broker mints: every rotation mints for it. */
   maxLifetimeMs: number;
   clockSkewMs: number;
+  /** The request cache, which must forget tokens signed by a key the rotation regenerates. */
+  requestCache: { retire(identity: GatewayTokenIdentity, log: Logger): Promise<void> };
   /** Targets rotated at once in a run, so a run over many paces its ARM writes. */
   concurrency?: number;
   newId?: () => string;
@@ -34,6 +37,23 @@ type TargetReadiness = Readiness['targets'][number];
 export interface StartedRun {
   runId: string;
   report: Promise<RotationReport>;
+}
+
+/** How long a revoke waits for another run to release the target, and how often it tries. */
+const REVOKE_LEASE_WAIT_MS = 30_000;
+const LEASE_RETRY_MS = 1_000;
+
+/** What a completed revoke answers. */
+export interface RevokeAnswer {
+  service: string;
+  gatewayId: string;
+  revokeId: string;
+  completed: string[];
+  keyType: KeyType;
+  expiresOn: string;
+  rotationId: string;
+  secretName: string;
+  message: string;
 }
 
 /** An `Idempotency-Key` answers retries for this long. */
@@ -92,28 +112,114 @@ export class RotationService {
   }
 
   /**
-   * One target, honouring an `Idempotency-Key`: a retry with the same key from the same caller within
-   * an hour gets the first answer back and rotates nothing (Logic Apps retry by default).
+   * Runs `work` once per `Idempotency-Key`: a retry with the same key, from the same caller, for the
+   * same operation and target within an hour gets the first answer back and does nothing (Logic
+   * Apps retry by default). A failure is not kept, so a retry after one tries again.
    */
-  async rotateIdempotently(
-    target: RotationTarget,
-    options: { force?: boolean; log: Logger },
-    idempotency: { callerId: string; key: string },
-  ): Promise<{ report: RotationReport; replayed: boolean }> {
+  async once<T>(
+    scope: { operation: string; callerId: string; target: RotationTarget; key: string },
+    work: () => Promise<T>,
+    log: Logger,
+  ): Promise<{ answer: T; replayed: boolean }> {
     const answerKey = createHash('sha256')
-      .update(JSON.stringify(['rotate', idempotency.callerId, target.secretName, options.force ?? false, idempotency.key]))
+      .update(JSON.stringify([scope.operation, scope.callerId, scope.target.secretName, scope.key]))
       .digest('hex');
     const earlier = await step('StorageUnavailable', 'The rotation store could not be read.', () =>
-      this.deps.store.readAnswer<RotationReport>(answerKey, IDEMPOTENCY_WINDOW_MS),
+      this.deps.store.readAnswer<T>(answerKey, IDEMPOTENCY_WINDOW_MS),
     );
-    if (earlier) return { report: earlier, replayed: true };
-    const report = await this.rotate(target, options);
+    if (earlier !== undefined) return { answer: earlier, replayed: true };
+    const answer = await work();
     try {
-      await this.deps.store.writeAnswer(answerKey, report);
+      await this.deps.store.writeAnswer(answerKey, answer);
     } catch (error) {
-      options.log.warn({ event: 'idempotentAnswerNotKept', target: target.secretName, reason: describeFailure(error) });
+      log.warn({ event: 'idempotentAnswerNotKept', target: scope.target.secretName, reason: describeFailure(error) });
     }
-    return { report, replayed: false };
+    return { answer, replayed: false };
+  }
+
+  /**
+   * The emergency: every token issued before it dies and the newly published one works. Regenerate
+   * the key the published token does not use, mint with it and publish, then regenerate the key in
+   * use. It takes the target's lease (waiting a bounded time); progress is kept in storage, so when a
+   * step fails the answer names the steps done and a retry continues from there. Consumers are cut
+   * off until they pick up the new version.
+   */
+  async revoke(target: RotationTarget, log: Logger): Promise<RevokeAnswer> {
+    if (!this.deps.settings.revokeEnabled) throw new RevokeDisabledError();
+    const revokeId = this.newId();
+    const lease = await this.leaseWithin(target, revokeId, REVOKE_LEASE_WAIT_MS);
+    let progress: RevokeProgress | undefined;
+    try {
+      const earlier = await step('StorageUnavailable', 'The rotation store could not be read.', () =>
+        this.deps.store.readRevoke(target.secretName),
+      );
+      progress =
+        earlier && earlier.finishedAt === undefined
+          ? earlier
+          : {
+              revokeId,
+              startedAt: this.deps.clock.now().toISOString(),
+              keyInUse: (await this.readPublished(target))?.keyType ?? 'secondary',
+              done: [],
+            };
+      const newKey = progress.keyInUse === 'primary' ? 'secondary' : 'primary';
+      for (const next of REVOKE_STEPS) {
+        if (progress.done.includes(next)) continue;
+        if (next === 'regenerateOtherKey') await this.regenerate(target, newKey, `revoke-${progress.revokeId}`, log);
+        if (next === 'mintAndPublish') {
+          const published = await this.publishNew(target, progress.revokeId, newKey, true);
+          progress.outcome = { keyType: newKey, expiresOn: published.expiresOn ?? '', rotationId: published.rotationId ?? '' };
+        }
+        if (next === 'regenerateKeyInUse') await this.regenerate(target, progress.keyInUse, `revoke-${progress.revokeId}`, log);
+        progress.done.push(next);
+        await this.keepRevoke(target, progress);
+      }
+      progress.finishedAt = this.deps.clock.now().toISOString();
+      await this.keepRevoke(target, progress);
+      await this.finish(target, progress.revokeId, {
+        service: target.alias,
+        gatewayId: target.gatewayId,
+        due: true,
+        action: 'rotated',
+        ...progress.outcome,
+      });
+      log.warn({ event: 'gatewayRevoked', target: target.secretName, revokeId: progress.revokeId });
+      return {
+        service: target.alias,
+        gatewayId: target.gatewayId,
+        revokeId: progress.revokeId,
+        completed: [...progress.done],
+        keyType: newKey,
+        expiresOn: progress.outcome?.expiresOn ?? '',
+        rotationId: progress.outcome?.rotationId ?? '',
+        secretName: target.secretName,
+        message: `Every earlier token of this gateway is invalid; consumers are cut off until they pick up the new version of '${target.secretName}'.`,
+      };
+    } catch (error) {
+      log.warn({ event: 'revokeIncomplete', target: target.secretName, done: progress?.done ?? [], cause: describeFailure(error) });
+      throw new RevokeIncompleteError(progress?.done ?? [], { cause: error, internal: `revoke failed: ${describeFailure(error)}` });
+    } finally {
+      await lease.release().catch(() => undefined);
+    }
+  }
+
+  private async keepRevoke(target: RotationTarget, progress: RevokeProgress): Promise<void> {
+    await step('StorageUnavailable', 'The rotation store could not be written.', () =>
+      this.deps.store.writeRevoke(target.secretName, progress),
+    );
+  }
+
+  /** The target's lease, waiting up to `waitMs` for another run to finish; 409 beyond. */
+  private async leaseWithin(target: RotationTarget, holder: string, waitMs: number) {
+    const started = this.deps.clock.now().getTime();
+    for (;;) {
+      const lease = await step('StorageUnavailable', 'The rotation store could not be reached.', () =>
+        this.deps.store.acquire(target.secretName, holder),
+      );
+      if (lease) return lease;
+      if (this.deps.clock.now().getTime() - started >= waitMs) throw new RotationInProgressError(Math.round(waitMs / 1000));
+      await this.deps.clock.sleep(LEASE_RETRY_MS);
+    }
   }
 
   /** Starts a run over every target and keeps its report in storage, so any instance can answer for it. */
@@ -263,7 +369,7 @@ export class RotationService {
         const current = await this.readPublished(target);
         due = this.isDue(current);
         if (!due && !mode.force) return await this.finish(target, runId, { ...base, due, action: 'notDue', ...describe(current) });
-        return await this.finish(target, runId, await this.mintAndPublish(target, runId, current, due));
+        return await this.finish(target, runId, await this.mintAndPublish(target, runId, current, due, log));
       } finally {
         await lease
           .release()
@@ -279,14 +385,42 @@ export class RotationService {
     }
   }
 
+  /**
+   * Dual-key hygiene: before the key is used again, regenerate it, once the token it last signed was
+   * superseded (by the current published token) at least the retire grace ago. Never the key of the
+   * published token: that is the other one.
+   */
+  private async retireIfDue(target: RotationTarget, runId: string, current: PublishedToken | undefined, keyType: KeyType, log: Logger) {
+    if (!this.deps.settings.regenerateRetiredKey || current?.rotatedAt === undefined) return;
+    const supersededFor = this.deps.clock.now().getTime() - Date.parse(current.rotatedAt);
+    if (!(supersededFor >= this.deps.settings.retireGraceMs)) return;
+    await this.regenerate(target, keyType, `rotation-${runId}`, log);
+  }
+
+  /** Regenerates a gateway key and makes the request cache forget every token it signed. */
+  private async regenerate(target: RotationTarget, keyType: KeyType, requestId: string, log: Logger): Promise<void> {
+    await this.deps.client.regenerateGatewayKey(target.service, target.gatewayId, keyType, requestId);
+    log.info({ event: 'gatewayKeyRegenerated', target: target.secretName, keyType });
+    await step('KeyVaultUnavailable', 'The request cache could not be told of the regenerated key.', () =>
+      this.deps.requestCache.retire(gatewayIdentity(target.service, target.gatewayId, keyType), log),
+    );
+  }
+
   private async mintAndPublish(
     target: RotationTarget,
     runId: string,
     current: PublishedToken | undefined,
     due: boolean,
+    log: Logger,
   ): Promise<TargetOutcome> {
-    const now = this.deps.clock.now();
     const keyType = otherKey(current);
+    await this.retireIfDue(target, runId, current, keyType, log);
+    return this.publishNew(target, runId, keyType, due);
+  }
+
+  /** Mints with `keyType` for the maximum lifetime, publishes, and reads the newest version back. */
+  private async publishNew(target: RotationTarget, runId: string, keyType: KeyType, due: boolean): Promise<TargetOutcome> {
+    const now = this.deps.clock.now();
     const expiresOn = toWholeSeconds(new Date(now.getTime() + this.deps.maxLifetimeMs));
     const rotationId = this.newId();
     const { value } = await this.deps.client.generateGatewayToken(

@@ -11,6 +11,20 @@ export interface TargetRecord {
 /** A run report while the run lasts (`running`) and once it has finished. */
 export type StoredReport = { state: 'running'; runId: string; startedAt: string } | { state: 'finished'; report: RotationReport };
 
+/** The steps of a revoke, in order; a retry of an unfinished revoke continues after the last one done. */
+export const REVOKE_STEPS = ['regenerateOtherKey', 'mintAndPublish', 'regenerateKeyInUse'] as const;
+export type RevokeStep = (typeof REVOKE_STEPS)[number];
+
+export interface RevokeProgress {
+  revokeId: string;
+  startedAt: string;
+  /** The key the published token used when the revoke began; the new token is minted with the other. */
+  keyInUse: 'primary' | 'secondary';
+  done: RevokeStep[];
+  finishedAt?: string;
+  outcome?: { keyType: 'primary' | 'secondary'; expiresOn: string; rotationId: string };
+}
+
 /** One target's lease, held for this run until released; renewed meanwhile. */
 export interface HeldLease {
   release(): Promise<void>;
@@ -108,6 +122,14 @@ export class RotationStore {
 
   async writeReport(runId: string, report: StoredReport): Promise<void> {
     await this.writeJson(report.state === 'finished' ? `runs/${runId}.json` : `runs/${runId}.running.json`, report);
+  }
+
+  async readRevoke(targetKey: string): Promise<RevokeProgress | undefined> {
+    return this.readJson<RevokeProgress>(`revokes/${targetKey}.json`);
+  }
+
+  async writeRevoke(targetKey: string, progress: RevokeProgress): Promise<void> {
+    await this.writeJson(`revokes/${targetKey}.json`, progress);
   }
 
   /** An earlier answer kept under `key` (idempotent retries), if it is younger than `maxAgeMs`. */

@@ -25,6 +25,7 @@ const REQUIRED_ACTION = {
   ssoToken: 'Microsoft.ApiManagement/service/getssotoken/action',
   gatewayToken: 'Microsoft.ApiManagement/service/gateways/generateToken/action',
   authorizationServer: 'Microsoft.ApiManagement/service/authorizationServers/read',
+  regenerateKey: 'Microsoft.ApiManagement/service/gateways/regenerateKey/action',
 } as const;
 
 type Operation = keyof typeof REQUIRED_ACTION;
@@ -32,7 +33,8 @@ type Operation = keyof typeof REQUIRED_ACTION;
 const ARM_ACTION = /perform action '(Microsoft\.ApiManagement\/[A-Za-z/]+)'/;
 
 /**
- * The three API Management operations the broker brokers, over ARM. Every answer is parsed;
+ * The API Management operations the broker calls over ARM: the three it brokers, and the key
+ * regeneration of rotation hygiene and revoke. Every answer is parsed;
  * anything unexpected becomes a 502 with the detail in the log, never in the caller's response.
  */
 export class ApimClient {
@@ -64,6 +66,17 @@ export class ApimClient {
       requestId,
     });
     return this.parse(response, 'gatewayToken', `Gateway '${gatewayId}'`, gatewayTokenContractSchema);
+  }
+
+  /** Every token signed with the key stops validating (APIM answers 204). */
+  async regenerateGatewayKey(service: ApimService, gatewayId: string, keyType: KeyType, requestId: string): Promise<void> {
+    const response = await this.pipeline.send({
+      method: 'POST',
+      url: this.url(service, ['gateways', gatewayId, 'regenerateKey'], this.apiVersions.gatewayToken),
+      body: JSON.stringify({ keyType }),
+      requestId,
+    });
+    if (response.status !== 204 && response.status !== 200) throw this.failure(response, 'regenerateKey', `Gateway '${gatewayId}'`);
   }
 
   async getAuthorizationServer(

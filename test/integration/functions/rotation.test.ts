@@ -1,4 +1,5 @@
 import { type HttpHandler, InvocationContext } from '@azure/functions';
+import type * as GatewayRevoke from '../../../functions/gatewayRevoke';
 import type * as GatewayRotate from '../../../functions/gatewayRotate';
 import type * as GatewayToken from '../../../functions/gatewayToken';
 import type * as GatewayTokenStatus from '../../../functions/gatewayTokenStatus';
@@ -44,6 +45,7 @@ function instance(clock?: TestClock) {
       run: (require('../../../functions/rotationRun') as typeof RotationRun).rotationRunHandler,
       report: (require('../../../functions/rotationRunReport') as typeof RotationRunReport).rotationRunReportHandler,
       rotate: (require('../../../functions/gatewayRotate') as typeof GatewayRotate).gatewayRotateHandler,
+      revoke: (require('../../../functions/gatewayRevoke') as typeof GatewayRevoke).gatewayRevokeHandler,
       status: (require('../../../functions/gatewayTokenStatus') as typeof GatewayTokenStatus).gatewayTokenStatusHandler,
       ready: (require('../../../functions/ready') as typeof Ready).readyHandler,
       token: (require('../../../functions/gatewayToken') as typeof GatewayToken).gatewayTokenHandler,
@@ -180,6 +182,19 @@ describe('the rotation routes', () => {
     expect(logs.map((line) => JSON.parse(line).event)).toEqual(['rotationPastDue', 'rotationRun']);
     expect(JSON.parse(logs[1] ?? '{}').targets.map((target: { action: string }) => target.action)).toEqual(['notDue', 'notDue']);
     expect(mints()).toBe(0);
+  });
+
+  it('revokes on POST …/revoke: earlier tokens refused, the new one published; a retry with the same Idempotency-Key does nothing', async () => {
+    const before = await call(routes.token, '/api/apim/apimService1/gateways/gw2/token', { params: gw('gw2') });
+    const headers = { 'idempotency-key': 'revoke-1' };
+    const revoked = await call(routes.revoke, '/api/apim/apimService1/gateways/gw2/revoke', { params: gw('gw2'), headers });
+    expect(revoked.status).toBe(200);
+    expect(revoked.json.completed).toEqual(['regenerateOtherKey', 'mintAndPublish', 'regenerateKeyInUse']);
+    expect(env.arm.isTokenValid('apimService1', 'gw2', before.json.value)).toBe(false);
+    const replayed = await call(routes.revoke, '/api/apim/apimService1/gateways/gw2/revoke', { params: gw('gw2'), headers });
+    expect(replayed.json).toEqual(revoked.json);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(env.arm.calls()).toMatchObject({ Gateway_RegenerateKey: 2, Gateway_GenerateToken: 1 });
   });
 
   it('is not ready while the publish vault cannot be read', async () => {

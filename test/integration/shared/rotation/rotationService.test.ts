@@ -316,6 +316,115 @@ describe('the rotation core (real SecretClient, Azurite, the ARM emulator, an in
   });
 });
 
+describe('dual-key hygiene and revoke', () => {
+  const regenerations = () => env.arm.calls().Gateway_RegenerateKey;
+  const valid = (token: string) => env.arm.isTokenValid('apimService1', 'gw1', token.replace(/^GatewayKey /, ''));
+  const publishedValue = async (name: string) => (await vault.getSecret(name)).value ?? '';
+  const rotateGw1 = async (rotation: RotationService, force = false) => {
+    const target = rotation.target('apimService1', 'gw1');
+    if (!target) throw new Error('no target');
+    return (await rotation.rotate(target, { force, log: recordingLogger() })).targets[0];
+  };
+
+  it('regenerates a key before using it again once its last token was superseded for the grace, never the published key', async () => {
+    const { rotation, gw1 } = newRotation({ BROKER_ROTATION_REGENERATE_RETIRED_KEY: 'true' });
+    await rotateGw1(rotation);
+    const first = await publishedValue(gw1);
+    clock.advance(11 * DAY);
+    expect(await rotateGw1(rotation)).toMatchObject({ action: 'rotated', keyType: 'secondary' });
+    const second = await publishedValue(gw1);
+    expect(regenerations()).toBe(1);
+    expect(valid(first)).toBe(true);
+
+    // Forced at once: the primary key's token (`first`) was superseded only now, so no regeneration.
+    expect(await rotateGw1(rotation, true)).toMatchObject({ action: 'rotated', keyType: 'primary' });
+    expect(regenerations()).toBe(1);
+    const third = await publishedValue(gw1);
+    clock.advance(11 * DAY);
+    // The secondary key's token (`second`) was superseded by `third` eleven days ago: regenerated before reuse.
+    expect(await rotateGw1(rotation)).toMatchObject({ action: 'rotated', keyType: 'secondary' });
+    expect(regenerations()).toBe(2);
+    expect([valid(first), valid(second), valid(third)]).toEqual([true, false, true]);
+    expect(valid(await publishedValue(gw1))).toBe(true);
+  });
+
+  it('makes the request cache forget tokens of a regenerated key, on this instance at once and on others within five minutes', async () => {
+    const { broker, rotation } = newRotation({ BROKER_ROTATION_REGENERATE_RETIRED_KEY: 'true' });
+    const other = newRotation().broker;
+    const ask = (instance: Broker) =>
+      instance.apimTokens.gatewayToken(
+        { alias: 'apimService1', gatewayId: 'gw1', keyType: 'primary' },
+        { requestId: 'r', log: recordingLogger(), chargeMint: () => () => undefined },
+      );
+    await rotateGw1(rotation);
+    clock.advance(11 * DAY);
+    await rotateGw1(rotation);
+    const cached = await ask(broker);
+    expect((await ask(other)).value).toBe(cached.value);
+    clock.advance(11 * DAY);
+    await rotateGw1(rotation);
+    expect(valid(cached.value)).toBe(false);
+    const here = await ask(broker);
+    expect(here).toMatchObject({ cache: 'miss' });
+    expect(valid(here.value)).toBe(true);
+    clock.advance(5 * 60_000);
+    const there = await ask(other);
+    expect(there.value).toBe(here.value);
+    expect(valid(there.value)).toBe(true);
+  });
+
+  it('revokes: both keys regenerated, every earlier token refused, the newly published one valid', async () => {
+    const { rotation, gw1 } = newRotation();
+    await rotateGw1(rotation);
+    const before = await publishedValue(gw1);
+    const target = rotation.target('apimService1', 'gw1');
+    if (!target) throw new Error('no target');
+    const answer = await rotation.revoke(target, recordingLogger());
+    expect(answer).toMatchObject({
+      gatewayId: 'gw1',
+      keyType: 'secondary',
+      completed: ['regenerateOtherKey', 'mintAndPublish', 'regenerateKeyInUse'],
+      secretName: gw1,
+    });
+    expect(answer.message).toContain('cut off until they pick up the new version');
+    expect(regenerations()).toBe(2);
+    expect(valid(before)).toBe(false);
+    const after = await publishedValue(gw1);
+    expect(valid(after)).toBe(true);
+    expect((await vault.getSecret(gw1)).properties.tags?.rotationId).toBe(answer.rotationId);
+  });
+
+  it('answers which steps a failed revoke completed, and a retry continues from there', async () => {
+    const { rotation, gw1 } = newRotation();
+    await rotateGw1(rotation);
+    const before = await publishedValue(gw1);
+    const target = rotation.target('apimService1', 'gw1');
+    if (!target) throw new Error('no target');
+    env.arm.inject('Gateway_GenerateToken', { status: 500, times: 3 });
+    await expect(rotation.revoke(target, recordingLogger())).rejects.toMatchObject({
+      status: 503,
+      code: 'RevokeIncomplete',
+      message: 'The revoke stopped after: regenerateOtherKey. Retry to continue.',
+    });
+    expect(regenerations()).toBe(1);
+    expect(await publishedValue(gw1)).toBe(before);
+    expect(valid(before)).toBe(true);
+    const retried = await rotation.revoke(target, recordingLogger());
+    expect(retried.completed).toEqual(['regenerateOtherKey', 'mintAndPublish', 'regenerateKeyInUse']);
+    expect(regenerations()).toBe(2);
+    expect(valid(before)).toBe(false);
+    expect(valid(await publishedValue(gw1))).toBe(true);
+  });
+
+  it('is refused with 409 when the deployment turned revoke off', async () => {
+    const { rotation } = newRotation({ BROKER_ROTATION_REVOKE_ENABLED: 'false' });
+    const target = rotation.target('apimService1', 'gw1');
+    if (!target) throw new Error('no target');
+    await expect(rotation.revoke(target, recordingLogger())).rejects.toMatchObject({ status: 409, code: 'RevokeDisabled' });
+    expect(regenerations()).toBe(0);
+  });
+});
+
 /** Another holder's lease on a target, as a crashed or concurrent run would leave it. */
 async function holdLease(containerName: string, target: string, startedAt: string) {
   const client = storage.getContainerClient(containerName);
