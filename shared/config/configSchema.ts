@@ -5,6 +5,7 @@ import { durations, formatIsoDuration, parseIsoDuration } from '../time/duration
 import { type ApimService, parseApimResourceId, SERVICE_ALIAS } from './apimServices';
 import { REQUIRED_IN_AZURE, requiredMessage, runsInAzure } from './requiredSettings';
 import { rotationEnvironment, rotationSettings } from './rotationSettings';
+import { duration, httpsUrl, integer, jsonText, optionalDuration, setting } from './settingSchemas';
 
 /** Settings that point the broker at local emulators; App Service sets `WEBSITE_INSTANCE_ID`. */
 export const LOCAL_ONLY_SETTINGS = ['BROKER_LOCAL_CA_CERT', 'BROKER_LOCAL_BEARER_TOKEN', 'BROKER_LOCAL_ISSUER_URL'] as const;
@@ -44,46 +45,6 @@ export const GATEWAY_TOKEN_HARD_LIMIT_MS = 30 * durations.DAY;
 export const SSO_TOKEN_LIFETIME_MS = 5 * durations.MINUTE;
 
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
-
-/** Environment values that are blank count as unset, as in App Service application settings. */
-const setting = () => z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
-
-const httpsUrl = (fallback: string) =>
-  setting()
-    .transform((value) => value ?? fallback)
-    .pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((value) => value.replace(/\/+$/, '')));
-
-const isoDuration = z.string().transform((value, ctx) => {
-  const ms = parseIsoDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `'${value}' is not an ISO 8601 duration such as PT60S or P20D` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const duration = (fallback: string) =>
-  setting()
-    .transform((value) => value ?? fallback)
-    .pipe(isoDuration);
-
-const optionalDuration = () => setting().pipe(isoDuration.optional());
-
-/** JSON text, or one issue saying what shape it must have. */
-const jsonText = (shape: string) =>
-  z.string().transform((text, ctx): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `must be ${shape}` });
-      return z.NEVER;
-    }
-  });
-
-const integer = (fallback: number, min: number, max: number) =>
-  setting()
-    .transform((value) => (value === undefined ? fallback : Number(value)))
-    .pipe(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(min).max(max));
 
 const apiVersion = (fallback: string) =>
   setting()

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { publishedSecretName } from '../rotation/publishedSecretName';
 import { DEFAULT_ROTATION_SCHEDULE } from '../rotation/schedule';
 import { gatewayIdSchema } from '../schemas/requestSchemas';
-import { durations, formatIsoDuration, parseIsoDuration } from '../time/duration';
+import { durations, formatIsoDuration } from '../time/duration';
 import { type NcrontabSchedule, parseNcrontab } from '../time/ncrontab';
 import type { ApimService } from './apimServices';
+import { duration, flag, jsonText, setting } from './settingSchemas';
 
 const KEY_VAULT_SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const TARGETS_SHAPE = 'a JSON list of {"service": "<alias>", "gatewayId": "<id>", "secretName"?: "<name>", "format"?: "gateway-key"|"raw"}';
@@ -16,67 +17,36 @@ const targetSchema = z.strictObject({
   format: z.enum(['gateway-key', 'raw']).default('gateway-key'),
 });
 
-const blank = (value: unknown) => (value === '' ? undefined : value);
-
-const isoDuration = (fallback: string) =>
-  z.preprocess(
-    (value) => blank(value) ?? fallback,
-    z.string().transform((value, ctx) => {
-      const ms = parseIsoDuration(value);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `'${value}' is not an ISO 8601 duration such as PT3H or P20D` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
-  );
-
-const flag = (fallback: boolean) =>
-  z.preprocess(
-    (value) => blank(value) ?? String(fallback),
-    z.enum(['true', 'false'], { error: "must be 'true' or 'false'" }).transform((value) => value === 'true'),
-  );
-
 /** The rotation's settings, by environment name; `rotationSettings` checks them against the rest. */
 export const rotationEnvironment = {
-  BROKER_ROTATION_TARGETS: z.preprocess(
-    blank,
-    z
-      .string()
-      .transform((text, ctx): unknown => {
-        try {
-          return JSON.parse(text);
-        } catch {
-          ctx.addIssue({ code: 'custom', message: `must be ${TARGETS_SHAPE}` });
-          return z.NEVER;
-        }
-      })
+  BROKER_ROTATION_TARGETS: setting().pipe(
+    jsonText(TARGETS_SHAPE)
       .pipe(z.array(targetSchema, { error: `must be ${TARGETS_SHAPE}` }))
       .optional(),
   ),
-  BROKER_ROTATION_SCHEDULE: z.preprocess(
-    (value) => blank(value) ?? DEFAULT_ROTATION_SCHEDULE,
-    z.string().transform((expression, ctx) => {
-      try {
-        return parseNcrontab(expression);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `must be an NCRONTAB schedule: ${(error as Error).message}` });
-        return z.NEVER;
-      }
-    }),
-  ),
-  BROKER_ROTATION_ROTATE_BEFORE: isoDuration('P20D'),
-  BROKER_ROTATION_ALERT_BEFORE: isoDuration('P10D'),
-  BROKER_ROTATION_STALE_AFTER: isoDuration('PT3H'),
+  BROKER_ROTATION_SCHEDULE: setting()
+    .transform((value) => value ?? DEFAULT_ROTATION_SCHEDULE)
+    .pipe(
+      z.string().transform((expression, ctx) => {
+        try {
+          return parseNcrontab(expression);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `must be an NCRONTAB schedule: ${(error as Error).message}` });
+          return z.NEVER;
+        }
+      }),
+    ),
+  BROKER_ROTATION_ROTATE_BEFORE: duration('P20D'),
+  BROKER_ROTATION_ALERT_BEFORE: duration('P10D'),
+  BROKER_ROTATION_STALE_AFTER: duration('PT3H'),
   BROKER_ROTATION_REGENERATE_RETIRED_KEY: flag(false),
-  BROKER_ROTATION_RETIRE_GRACE: isoDuration('P7D'),
+  BROKER_ROTATION_RETIRE_GRACE: duration('P7D'),
   BROKER_ROTATION_REVOKE_ENABLED: flag(true),
-  BROKER_ROTATION_KEY_VAULT_URL: z.preprocess(blank, z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional()),
-  BROKER_ROTATION_CONTAINER: z.preprocess(
-    (value) => blank(value) ?? 'token-broker-rotation',
-    z.string().regex(/^[a-z0-9](?:[a-z0-9]|-(?!-)){2,62}$/, 'must be a blob container name'),
-  ),
-  AzureWebJobsStorage__blobServiceUri: z.preprocess(blank, z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional()),
+  BROKER_ROTATION_KEY_VAULT_URL: setting().pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional()),
+  BROKER_ROTATION_CONTAINER: setting()
+    .transform((value) => value ?? 'token-broker-rotation')
+    .pipe(z.string().regex(/^[a-z0-9](?:[a-z0-9]|-(?!-)){2,62}$/, 'must be a blob container name')),
+  AzureWebJobsStorage__blobServiceUri: setting().pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional()),
 };
 
 type RotationEnvironment = z.output<z.ZodObject<typeof rotationEnvironment>>;
