@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SettingProblem } from '../errors';
 import { MIN_VALIDITY_HEADROOM_MS } from '../policy/tokenPolicy';
-import { durations, formatIsoDuration, parseIsoDuration } from '../time/duration';
+import { durations, formatIsoDuration } from '../time/duration';
 import { type ApimService, parseApimResourceId, SERVICE_ALIAS } from './apimServices';
 import { REQUIRED_IN_AZURE, requiredMessage, runsInAzure } from './requiredSettings';
 import { rotationEnvironment, rotationSettings } from './rotationSettings';
