@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Clock } from '../shared/time/clock';
 import { ArmEmulator, type ArmEmulatorOptions } from './emulators/arm/armEmulator';
+import type { FaultableEmulator } from './emulators/httpsEmulator';
 import { LOCAL_TENANT_ID, LocalIssuer, type LocalIssuerOptions, type MintTokenOptions } from './emulators/issuer/localIssuer';
 import { KeyVaultEmulator, type KeyVaultEmulatorOptions } from './emulators/keyvault/keyVaultEmulator';
 import { LicenseSpringEmulator, type LicenseSpringEmulatorOptions } from './emulators/licensespring/licenseSpringEmulator';
-import { Azurite } from './emulators/storage/azurite';
+import { StorageEmulator } from './emulators/storage/storageEmulator';
 import { createLocalTls, type LocalTlsMaterial } from './emulators/tls';
 
 /** The local sample configuration: the names of the official examples (DESIGN.md, "Local run"). */
@@ -13,6 +15,11 @@ export const LOCAL_SAMPLE = {
   serviceAlias: 'apimService1',
   serviceName: 'apimService1',
   gateways: ['gw1', 'gw2'],
+  /** Both gateways are rotation targets (DESIGN.md, "Local run"). */
+  rotationTargets: [
+    { service: 'apimService1', gatewayId: 'gw1' },
+    { service: 'apimService1', gatewayId: 'gw2' },
+  ],
   authorizationServer: 'newauthServer2',
   licenseSpringProduct: 'demo',
   licenseSpringCustomerAccount: 'acme',
@@ -29,9 +36,15 @@ export interface LocalEnvironmentOptions {
   licenseSpring?: LicenseSpringEmulatorOptions;
   keyVault?: KeyVaultEmulatorOptions;
   issuer?: LocalIssuerOptions;
-  /** Start Azurite (blob storage for the rotation's leases and records) as a child process. */
+  /** Start Azurite (blob storage for the rotation's leases and records) as a child process, behind a counting proxy. */
   storage?: boolean;
+  /** The one clock of every emulator (each emulator's own `clock` option wins). Default: the system clock. */
+  clock?: Clock;
 }
+
+/** The emulators by the name `/_local/upstream-calls` and `/_local/faults` use. */
+export const EMULATOR_NAMES = ['arm', 'licensespring', 'keyvault', 'issuer', 'storage'] as const;
+export type EmulatorName = (typeof EMULATOR_NAMES)[number];
 
 /**
  * The static credential the broker presents to ARM, Key Vault and Azurite. ARM's and Key Vault's
@@ -68,25 +81,31 @@ export class LocalEnvironment {
     readonly keyVault: KeyVaultEmulator,
     readonly issuer: LocalIssuer,
     /** Blob storage, when asked for. */
-    readonly storage: Azurite | undefined,
+    readonly storage: StorageEmulator | undefined,
   ) {}
 
   static async start(options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
     const tls = await createLocalTls();
+    const clock = options.clock === undefined ? {} : { clock: options.clock };
     const environment = new LocalEnvironment(
       tls,
-      new ArmEmulator(options.arm),
-      new LicenseSpringEmulator(options.licenseSpring),
-      new KeyVaultEmulator(options.keyVault),
-      new LocalIssuer(options.issuer),
-      options.storage ? new Azurite() : undefined,
+      new ArmEmulator({ ...clock, ...options.arm }),
+      new LicenseSpringEmulator({ ...clock, ...options.licenseSpring }),
+      new KeyVaultEmulator({ ...clock, ...options.keyVault }),
+      new LocalIssuer({ ...clock, ...options.issuer }),
+      options.storage ? new StorageEmulator(clock) : undefined,
     );
-    await Promise.all([...environment.emulators().map((emulator) => emulator.start(tls)), environment.storage?.start(tls)]);
+    await Promise.all(environment.emulators().map((emulator) => emulator.start(tls)));
     return environment;
   }
 
   private emulators() {
-    return [this.arm, this.licenseSpring, this.keyVault, this.issuer] as const;
+    return [this.arm, this.licenseSpring, this.keyVault, this.issuer, ...(this.storage ? [this.storage] : [])];
+  }
+
+  /** A running emulator by its name, or undefined (storage runs only when asked for). */
+  emulator(name: EmulatorName): FaultableEmulator | undefined {
+    return { arm: this.arm, licensespring: this.licenseSpring, keyvault: this.keyVault, issuer: this.issuer, storage: this.storage }[name];
   }
 
   /**
@@ -120,6 +139,8 @@ export class LocalEnvironment {
     return {
       BROKER_MINT_LIMIT_PER_MINUTE: String(LOCAL_SAMPLE.mintLimitPerMinute),
       BROKER_AUDIT_HMAC_KEY: this.auditKey,
+      // The sample's gateways are rotation targets only where there is storage for the rotation's leases.
+      ...(this.storage ? { BROKER_ROTATION_TARGETS: JSON.stringify(LOCAL_SAMPLE.rotationTargets) } : {}),
     };
   }
 
@@ -135,6 +156,7 @@ export class LocalEnvironment {
       licensespring: this.licenseSpring.calls(),
       keyvault: this.keyVault.calls(),
       issuer: this.issuer.calls(),
+      ...(this.storage ? { storage: this.storage.calls() } : {}),
     };
   }
 
@@ -152,6 +174,6 @@ export class LocalEnvironment {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.emulators().map((emulator) => emulator.stop()), this.storage?.stop()]);
+    await Promise.all(this.emulators().map((emulator) => emulator.stop()));
   }
 }

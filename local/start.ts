@@ -1,47 +1,30 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { BrokerConfig } from '../shared/config/configSchema';
 import { loadConfig } from '../shared/config/loadConfig';
 import { ConfigurationInvalidError } from '../shared/errors';
 import { MAX_BODY_BYTES } from '../shared/http/requestInput';
-import { MAX_TOKEN_LIFETIME_SECONDS, type TokenArgs } from './emulators/issuer/tokenArgs';
-import { formatFunctionList, functionFilesFromPackageMain, loadFunctionApp, readRoutePrefix, startLocalHost } from './host';
-import { readRequestBody } from './http/requestBody';
+import { useProcessClock } from '../shared/time/processClock';
+import { LOCAL_ROUTES, localControlRoutes } from './controlRoutes';
+import { MAX_TOKEN_LIFETIME_SECONDS } from './emulators/issuer/tokenArgs';
+import { simulatedGateways } from './gateways/gatewayFleet';
+import {
+  consoleHostLog,
+  formatFunctionList,
+  functionFilesFromPackageMain,
+  type LocalHost,
+  loadFunctionApp,
+  readRoutePrefix,
+  startLocalHost,
+} from './host';
 import { LOCAL_SAMPLE, LocalEnvironment, type LocalEnvironmentOptions } from './localEnvironment';
+import { LocalClock } from './time/localClock';
 
 /**
- * `npm start`: the upstream emulators and a local token issuer on ephemeral HTTPS ports, the
- * broker configured for them, and the compiled function app served on 127.0.0.1 by the local
- * host. No Azure account needed.
+ * `npm start`: the upstream emulators, a local token issuer and Azurite on ephemeral HTTPS ports,
+ * the broker configured for them, a simulated self-hosted gateway per rotation target, and the
+ * compiled function app served on 127.0.0.1 by the local host, all on one clock. No Azure account needed.
  */
 const PROJECT_DIR = path.resolve(__dirname, '..', '..');
-const UPSTREAM_CALLS_PATH = '/_local/upstream-calls';
-const LOCAL_TOKEN_PATH = '/_local/token';
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
-/** Local-only routes: what the emulators were asked, and caller tokens for `npm run token`. */
-function localRoutes(environment: LocalEnvironment) {
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (req.method === 'GET' && req.url === UPSTREAM_CALLS_PATH) {
-      json(res, 200, environment.upstreamCalls());
-      return true;
-    }
-    if (req.method === 'POST' && req.url === LOCAL_TOKEN_PATH) {
-      void readRequestBody(req, MAX_BODY_BYTES)
-        .then(async (body) => {
-          const args = JSON.parse(body.toString('utf8')) as TokenArgs;
-          json(res, 200, { token: await environment.callerToken(args) });
-        })
-        .catch((error: unknown) => json(res, 400, { error: { code: 'InvalidParameter', message: String(error) } }));
-      return true;
-    }
-    return false;
-  };
-}
-
 /**
  * With `LOCAL_KEYVAULT_STATE_FILE`, the vault and the ARM emulator's gateway keys both survive a
  * restart (the keys in `<name>.gateway-keys.json` beside the vault file), so a stored token is
@@ -66,9 +49,9 @@ function applyLocalSettings(env: NodeJS.ProcessEnv, environment: LocalEnvironmen
 }
 
 /** Validates the settings as the broker will on first use, so a bad one stops npm start instead of failing requests. */
-function checkConfiguration(env: NodeJS.ProcessEnv): void {
+function checkConfiguration(env: NodeJS.ProcessEnv): BrokerConfig {
   try {
-    loadConfig(env);
+    return loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigurationInvalidError)) throw error;
     throw new Error(
@@ -81,39 +64,72 @@ async function main(): Promise<void> {
   const port = process.env.PORT === undefined ? 7071 : Number(process.env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not '${process.env.PORT}'`);
 
-  const environment = await LocalEnvironment.start(persistence(process.env.LOCAL_KEYVAULT_STATE_FILE));
+  // One clock for the broker (before any function file is invoked), the emulators, the gateways and the timers.
+  const clock = new LocalClock({ frozen: process.env.LOCAL_CLOCK === 'frozen' });
+  useProcessClock(clock);
+  const environment = await LocalEnvironment.start({ ...persistence(process.env.LOCAL_KEYVAULT_STATE_FILE), storage: true, clock });
   const settings = applyLocalSettings(process.env, environment);
+  let config: BrokerConfig;
   try {
-    checkConfiguration(process.env);
+    config = checkConfiguration(process.env);
   } catch (error) {
     await environment.stop();
     throw error;
   }
 
+  const gateways = simulatedGateways(config, environment, clock, consoleHostLog);
   const routePrefix = readRoutePrefix(path.join(PROJECT_DIR, 'host.json'));
   const registrations = loadFunctionApp(functionFilesFromPackageMain(PROJECT_DIR));
-  const host = await startLocalHost({
+  let host: LocalHost | undefined;
+  host = await startLocalHost({
     registrations,
     port,
     routePrefix,
+    clock,
     maxBodyBytes: MAX_BODY_BYTES,
     functionAppDirectory: PROJECT_DIR,
-    extraRoutes: localRoutes(environment),
+    extraRoutes: localControlRoutes({
+      environment,
+      clock,
+      gateways,
+      log: consoleHostLog,
+      timers: () => {
+        if (!host) throw new Error('The local host has not started yet');
+        return host.timers;
+      },
+    }),
   });
   const devToken = await environment.callerToken({ lifetimeSeconds: MAX_TOKEN_LIFETIME_SECONDS });
 
   const api = `${host.url}/${routePrefix}`;
+  const local = (methods: string, route: string, what: string) => `  ${methods} ${host?.url}${route}   (${what})`;
+  const storage = environment.storage;
   console.log(
     [
       'Token broker (local host) serving:',
       ...formatFunctionList(registrations, host.url, routePrefix).map((line) => `  ${line}`),
-      `  GET ${host.url}${UPSTREAM_CALLS_PATH}   (calls each emulator received)`,
-      `  POST ${host.url}${LOCAL_TOKEN_PATH}   (caller tokens for npm run token)`,
+      local('GET', LOCAL_ROUTES.upstreamCalls, 'calls each emulator received'),
+      local('POST', LOCAL_ROUTES.token, 'caller tokens for npm run token'),
+      local('GET,POST', LOCAL_ROUTES.clock, 'the shared clock: {"advance": "P11D"} or {"set": "<ISO>"}'),
+      local('POST,DELETE', LOCAL_ROUTES.faults, 'upstream faults'),
+      local('POST', LOCAL_ROUTES.timers, 'pause or resume the timers'),
+      local(
+        'GET',
+        LOCAL_ROUTES.gateways,
+        `the simulated gateways: ${
+          gateways
+            .list()
+            .map((gateway) => `${gateway.gatewayId} (${gateway.pickup})`)
+            .join(', ') || 'none'
+        }`,
+      ),
       'Emulated upstreams (HTTPS, certificate generated at start):',
       `  arm            ${environment.arm.url}`,
       `  licensespring  ${environment.licenseSpring.url}`,
       `  keyvault       ${environment.keyVault.url}`,
       `  issuer         ${environment.issuer.url} (tenant ${process.env.BROKER_AUTH_TENANT_ID})`,
+      ...(storage ? [`  storage        ${storage.url} (Azurite, pid ${storage.azurite.pid})`] : []),
+      `Clock: ${clock.frozen ? 'frozen (LOCAL_CLOCK=frozen): it moves only through /_local/clock' : 'real time; /_local/clock moves it forward'}, now ${clock.now().toISOString()}`,
       `Settings npm start set (every other BROKER_* setting comes from your environment): ${settings.set.join(', ')}`,
       ...(settings.replaced.length > 0 ? [`  replacing your own (they must point at the emulators): ${settings.replaced.join(', ')}`] : []),
       `A caller token with every app role (${LOCAL_SAMPLE.roles.join(', ')}), valid 24 hours:`,
@@ -129,7 +145,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping`);
-    await host.close();
+    gateways.stop();
+    await host?.close();
     await environment.stop();
     process.exit(0);
   };

@@ -28,10 +28,15 @@ export interface EmulatorRoute<Op extends string> {
   method: string;
   /** Matched against the raw (still encoded) path; named groups become `params`. */
   path: RegExp;
+  /** Further conditions on the query or headers, for upstreams that tell operations apart by them (Blob storage's `comp`). */
+  when?(url: URL, headers: IncomingMessage['headers']): boolean;
   handle(request: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse>;
 }
 
-/** A fault a test injects for the next `times` calls of one operation (default 1). */
+/**
+ * A fault a test injects for the next `times` calls of one operation; until `until` (on the
+ * emulator's clock) when that is given without `times`, else once.
+ */
 export interface Fault {
   status?: number;
   retryAfterSeconds?: number;
@@ -42,6 +47,24 @@ export interface Fault {
   /** More headers to send with `status`, e.g. a `Retry-After` HTTP date and the `Date` it is read against. */
   headers?: Record<string, string>;
   times?: number;
+  until?: Date;
+}
+
+/** Every operation of the emulator. */
+export const ANY_OPERATION = '*';
+
+interface ActiveFault<Op extends string> {
+  operation: Op | typeof ANY_OPERATION;
+  fault: Fault;
+  remaining: number;
+}
+
+/** Any emulator, addressed by operation names that are checked at run time (the local control routes). */
+export interface FaultableEmulator {
+  readonly name: string;
+  readonly operations: readonly string[];
+  inject(operation: string, fault: Fault): void;
+  clearFaults(): void;
 }
 
 /**
@@ -51,7 +74,8 @@ export interface Fault {
 export abstract class HttpsEmulator<Op extends string> {
   private server: https.Server | undefined;
   private readonly counts: Record<Op, number>;
-  private readonly faults = new Map<Op, Required<Pick<Fault, 'times'>> & Fault>();
+  /** Several may be active at once, for one operation or for all; the first injected that matches applies. */
+  private faults: ActiveFault<Op>[] = [];
   /** Aborts every fault delay still waiting when the emulator stops, so none outlives it. */
   private delays = new AbortController();
   private baseUrl: string | undefined;
@@ -87,12 +111,13 @@ export abstract class HttpsEmulator<Op extends string> {
     for (const op of this.operations) this.counts[op] = 0;
   }
 
-  inject(operation: Op, fault: Fault): void {
-    this.faults.set(operation, { ...fault, times: fault.times ?? 1 });
+  inject(operation: Op | typeof ANY_OPERATION, fault: Fault): void {
+    const remaining = fault.times ?? (fault.until === undefined ? 1 : Number.POSITIVE_INFINITY);
+    this.faults.push({ operation, fault, remaining });
   }
 
   clearFaults(): void {
-    this.faults.clear();
+    this.faults = [];
   }
 
   async start(tls: LocalTlsMaterial, port = 0): Promise<string> {
@@ -125,9 +150,9 @@ export abstract class HttpsEmulator<Op extends string> {
       const rawBody = await readRequestBody(req);
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       const method = (req.method ?? 'GET').toUpperCase();
-      const match = this.match(method, url.pathname);
+      const match = this.match(method, url, req.headers);
       if (!match) {
-        send({ status: 404, body: this.errorBody(404, 'NotFound', `No route for ${method} ${url.pathname}`) });
+        send(this.errorResponse(404, 'NotFound', `No route for ${method} ${url.pathname}`));
         return;
       }
       const { route, params } = match;
@@ -138,11 +163,8 @@ export abstract class HttpsEmulator<Op extends string> {
       if (fault?.status) {
         const headers: Record<string, string> = { ...fault.headers };
         if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-        send({
-          status: fault.status,
-          headers,
-          body: fault.body ?? this.errorBody(fault.status, 'InjectedFault', 'Fault injected by a test'),
-        });
+        const injected = this.errorResponse(fault.status, 'InjectedFault', 'Fault injected by a test');
+        send({ ...injected, headers: { ...injected.headers, ...headers }, body: fault.body ?? injected.body });
         return;
       }
       if (fault?.malformedBody) {
@@ -153,15 +175,24 @@ export abstract class HttpsEmulator<Op extends string> {
       const response = await route.handle({ method, url, segments, headers: req.headers, rawBody, params });
       send(response);
     } catch (error) {
-      send({ status: 500, body: this.errorBody(500, 'InternalError', (error as Error).message) });
+      send(this.errorResponse(500, 'InternalError', (error as Error).message));
     }
   }
 
-  private match(method: string, path: string): { route: EmulatorRoute<Op>; params: Record<string, string> } | undefined {
+  /** The answer for an error the emulator gives itself (unknown route, injected fault, its own failure). */
+  protected errorResponse(status: number, code: string, message: string): EmulatorResponse {
+    return { status, body: this.errorBody(status, code, message) };
+  }
+
+  private match(
+    method: string,
+    url: URL,
+    headers: IncomingMessage['headers'],
+  ): { route: EmulatorRoute<Op>; params: Record<string, string> } | undefined {
     for (const route of this.routes) {
       if (route.method !== method) continue;
-      const m = route.path.exec(path);
-      if (!m) continue;
+      const m = route.path.exec(url.pathname);
+      if (!m || (route.when && !route.when(url, headers))) continue;
       const params: Record<string, string> = {};
       for (const [key, value] of Object.entries(m.groups ?? {})) {
         if (value !== undefined) params[key] = safeDecode(value);
@@ -172,15 +203,18 @@ export abstract class HttpsEmulator<Op extends string> {
   }
 
   private takeFault(operation: Op): Fault | undefined {
-    const fault = this.faults.get(operation);
-    if (!fault) return undefined;
-    fault.times -= 1;
-    if (fault.times <= 0) this.faults.delete(operation);
-    return fault;
+    const now = this.clock.now().getTime();
+    this.faults = this.faults.filter(({ fault }) => fault.until === undefined || fault.until.getTime() > now);
+    const active = this.faults.find((candidate) => candidate.operation === operation || candidate.operation === ANY_OPERATION);
+    if (!active) return undefined;
+    active.remaining -= 1;
+    if (active.remaining <= 0) this.faults = this.faults.filter((candidate) => candidate !== active);
+    return active.fault;
   }
 }
 
-function safeDecode(value: string): string {
+/** A URL-decoded path segment, or the segment as sent when it is no valid percent-encoding. */
+export function safeDecode(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
@@ -191,8 +225,8 @@ function safeDecode(value: string): string {
 function sendResponse(res: ServerResponse, response: EmulatorResponse): void {
   if (res.headersSent || res.destroyed) return;
   const headers: Record<string, string> = { ...(response.headers ?? {}) };
-  let payload: string | undefined;
-  if (typeof response.body === 'string') payload = response.body;
+  let payload: string | Buffer | undefined;
+  if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) payload = response.body;
   else if (response.body !== undefined) {
     payload = JSON.stringify(response.body);
     headers['content-type'] ??= 'application/json; charset=utf-8';

@@ -168,7 +168,8 @@ function errorAnswer(error: BrokerError, requestId: string, extraHeaders: Record
   };
 }
 
-function sendError(res: ServerResponse, error: BrokerError, requestId: string, extraHeaders?: Record<string, string>): void {
+/** The broker's error body with its status and headers; the local control routes answer their errors with it too. */
+export function sendError(res: ServerResponse, error: BrokerError, requestId: string, extraHeaders?: Record<string, string>): void {
   const { status, headers, body } = errorAnswer(error, requestId, extraHeaders);
   res.writeHead(status, headers).end(body);
 }

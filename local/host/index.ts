@@ -17,3 +17,4 @@ export type { ExtraRoutes } from './httpHost';
 export { expandMainGlob, functionFilesFromPackageMain } from './mainGlob';
 export type { LocalHost, LocalHostOptions } from './startLocalHost';
 export { formatFunctionList, startLocalHost } from './startLocalHost';
+export type { RunningTimers } from './timerHost';

@@ -3,7 +3,7 @@ import type { HookCallback, Registrations } from './functionRegistry';
 import { consoleHostLog, describeError, type HostLog } from './hostLog';
 import { type ExtraRoutes, startHttpHost } from './httpHost';
 import { prefixRouteTemplate } from './routeTemplate';
-import { startTimers } from './timerHost';
+import { type RunningTimers, startTimers } from './timerHost';
 
 export interface LocalHostOptions {
   registrations: Registrations;
@@ -26,6 +26,8 @@ export interface LocalHost {
   /** `http://127.0.0.1:<port>`, no trailing slash and no route prefix. */
   readonly url: string;
   readonly port: number;
+  /** The timer functions' schedules: told when the clock jumps, paused and resumed by the local control routes. */
+  readonly timers: RunningTimers;
   /** Stops the timers, drops open connections, stops listening, then runs the appTerminate hooks. */
   close(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   return {
     url: httpHost.url,
     port: httpHost.port,
+    timers,
     close: async () => {
       timers.stop();
       await httpHost.close();

@@ -503,7 +503,7 @@ function describe(published: PublishedToken | undefined): Pick<TargetOutcome, 'k
 }
 
 /** What went wrong, for the log: a status or error name, never a message that could carry upstream text. */
-function describeFailure(error: unknown): string {
+export function describeFailure(error: unknown): string {
   const cause = error instanceof BrokerError ? (error.cause ?? error) : error;
   const { statusCode, code, name } = (cause ?? {}) as { statusCode?: number; code?: string; name?: string };
   return statusCode !== undefined ? `HTTP ${statusCode}` : (code ?? name ?? 'unknown');

@@ -1,5 +1,5 @@
 import { useLocalBroker } from '../support/localBroker';
-import { type ErrorSummary, errorSummary, rawRequest } from './support/http';
+import { brokerNow, type ErrorSummary, errorSummary, rawRequest } from './support/http';
 
 /**
  * Bad input across the four token routes, over HTTP to the built app behind the local host. Each
@@ -24,8 +24,11 @@ const authServer = (authsid: string, service = SERVICE) => `/api/apim/${service}
 const ssoUrl = (query: string) => `/api/licensespring/sso-url?${query}`;
 const LS_OK = 'product=demo&customer_account_code=acme';
 
-/** Seconds-precision UTC text of now + offset, without the `.000`. */
-const isoIn = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The broker's (frozen) clock, read before the cases run: "now" for the expiry rules is its now. */
+let brokerClock = Date.now();
+
+/** Seconds-precision UTC text of the broker's now + offset, without the `.000`. */
+const isoIn = (offsetMs: number) => new Date(brokerClock + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** `byHost`: the local host answers before any function runs, so the route's Cache-Control does not apply. */
 type Expected = ErrorSummary & { allow?: string; message?: RegExp; byHost?: true };
@@ -350,6 +353,7 @@ const CASES: Case[] = [
 let callsAtStart: string;
 
 beforeAll(async () => {
+  brokerClock = await brokerNow(broker().url);
   // The first authenticated request fetches the issuer's JWKS; make it before counting.
   await rawRequest(broker().url, { method: 'GET', path: authServer('bad*authsid'), headers: { authorization: broker().authorization } });
   callsAtStart = await broker().upstreamCallsText();

@@ -26,7 +26,11 @@ describe('npm start and the settings of the environment it runs in', () => {
 
   it("applies the user's own settings, owns only those pointing at its emulators, and lists what it set", async () => {
     const broker = await startLocalBroker({
-      env: { BROKER_MINT_LIMIT_PER_MINUTE: '2', BROKER_ARM_ENDPOINT: 'https://management.example.invalid' },
+      env: {
+        BROKER_MINT_LIMIT_PER_MINUTE: '2',
+        BROKER_ARM_ENDPOINT: 'https://management.example.invalid',
+        BROKER_ROTATION_TARGETS: JSON.stringify([{ service: 'apimService1', gatewayId: 'gw1' }]),
+      },
     });
     try {
       const banner = broker.stdout();
@@ -44,8 +48,12 @@ describe('npm start and the settings of the environment it runs in', () => {
         'BROKER_LOCAL_ISSUER_URL',
         'BROKER_LOCAL_CA_CERT',
         'BROKER_LOCAL_BEARER_TOKEN',
+        'AzureWebJobsStorage__blobServiceUri',
         'BROKER_AUDIT_HMAC_KEY',
       ]);
+      // The user's rotation targets replace the sample's: one simulated gateway, for gw1.
+      const gateways = await fetchWithin(`${broker.url}/_local/gateways`);
+      expect(((await gateways.json()) as { gatewayId: string }[]).map((gateway) => gateway.gatewayId)).toEqual(['gw1']);
       expect(banner).toMatch(/^ {2}replacing your own \(they must point at the emulators\): BROKER_ARM_ENDPOINT$/m);
       expect(banner).not.toContain('management.example.invalid');
 

@@ -12,6 +12,12 @@ const ROUTES = [
   ['GET', '/api/apim/{service}/authorization-servers/{authsid}'],
   ['GET', '/api/licensespring/sso-url'],
   ['GET', '/_local/upstream-calls'],
+  ['GET', '/_local/clock'],
+  ['POST', '/_local/clock'],
+  ['POST', '/_local/faults'],
+  ['DELETE', '/_local/faults'],
+  ['POST', '/_local/timers'],
+  ['GET', '/_local/gateways'],
 ] as const;
 
 /** The operation names of UPSTREAMS.md, in the order the emulators list them. */
@@ -21,6 +27,7 @@ const ARM_OPERATIONS = [
   'AuthorizationServer_Get',
   'Gateway_ListKeys',
   'Gateway_RegenerateKey',
+  'Gateway_Configuration',
 ];
 const KEY_VAULT_OPERATIONS = [
   'SetSecret',
@@ -33,6 +40,22 @@ const KEY_VAULT_OPERATIONS = [
   'PurgeDeletedSecret',
 ];
 const ISSUER_OPERATIONS = ['OpenIdConfiguration', 'Jwks'];
+/** Blob operations, named by the Blob storage REST specification's operationIds, counted by the proxy in front of Azurite. */
+const STORAGE_OPERATIONS = [
+  'Container_Create',
+  'Container_GetProperties',
+  'Container_Delete',
+  'Container_ListBlobFlatSegment',
+  'BlockBlob_Upload',
+  'Blob_Download',
+  'Blob_GetProperties',
+  'Blob_Delete',
+  'Blob_AcquireLease',
+  'Blob_RenewLease',
+  'Blob_ReleaseLease',
+  'Blob_BreakLease',
+  'Blob_ChangeLease',
+];
 const LOCAL_TENANT_ID = '11111111-1111-1111-1111-111111111111';
 
 /** `METHOD url` pairs of the banner's route lines (`  GET,POST http://...`). */
@@ -68,21 +91,21 @@ describe('node dist/local/start.js (what npm start runs after building)', () => 
     expect(port).not.toBe(7071);
   });
 
-  it('prints every route and the four emulators (arm, licensespring, keyvault, issuer) before the Ready line', async () => {
+  it('prints every route and the five emulators (arm, licensespring, keyvault, issuer, storage) before the Ready line', async () => {
     const { url, port } = broker();
     const stdout = broker().stdout();
     const banner = stdout.slice(0, stdout.indexOf(`Ready on ${url}`));
     const printed = bannerRoutes(banner);
     for (const [method, route] of ROUTES) expect(printed).toContain(`${method} ${url}${route}`);
 
-    const emulators = [...banner.matchAll(/^ {2}(\w+) +(https:\/\/127\.0\.0\.1:(\d+))(?: \(tenant ([0-9a-f-]{36})\))?$/gm)].map(
-      (match) => ({
-        name: match[1],
-        port: Number(match[3]),
-        tenant: match[4],
-      }),
-    );
-    expect(emulators.map(({ name }) => name)).toEqual(['arm', 'licensespring', 'keyvault', 'issuer']);
+    const emulators = [
+      ...banner.matchAll(/^ {2}(\w+) +(https:\/\/127\.0\.0\.1:(\d+))(?: \(tenant ([0-9a-f-]{36})\)| \(Azurite, pid \d+\))?$/gm),
+    ].map((match) => ({
+      name: match[1],
+      port: Number(match[3]),
+      tenant: match[4],
+    }));
+    expect(emulators.map(({ name }) => name)).toEqual(['arm', 'licensespring', 'keyvault', 'issuer', 'storage']);
     expect(emulators.find(({ name }) => name === 'issuer')?.tenant).toBe(LOCAL_TENANT_ID);
     const ports = emulators.map((emulator) => emulator.port);
     for (const emulatorPort of ports) {
@@ -90,7 +113,7 @@ describe('node dist/local/start.js (what npm start runs after building)', () => 
       expect(emulatorPort).not.toBe(port);
       expect(await connects(emulatorPort)).toBe(true);
     }
-    expect(new Set(ports).size).toBe(4);
+    expect(new Set(ports).size).toBe(5);
   });
 
   it('starts with every emulator operation at 0, and /api/health leaves the counts byte-identical', async () => {
@@ -101,8 +124,9 @@ describe('node dist/local/start.js (what npm start runs after building)', () => 
       licensespring: zeroes(['SsoUrl']),
       keyvault: zeroes(KEY_VAULT_OPERATIONS),
       issuer: zeroes(ISSUER_OPERATIONS),
+      storage: zeroes(STORAGE_OPERATIONS),
     });
-    expect(Object.keys(JSON.parse(before))).toEqual(['arm', 'licensespring', 'keyvault', 'issuer']);
+    expect(Object.keys(JSON.parse(before))).toEqual(['arm', 'licensespring', 'keyvault', 'issuer', 'storage']);
 
     for (let i = 0; i < 3; i += 1) {
       const health = await fetchWithin(`${broker().api}/health`);
@@ -135,5 +159,9 @@ describe('node dist/local/start.js (what npm start runs after building)', () => 
     }
     expect(fixed.stdout()).toContain('SIGTERM: stopping');
     expect(await connects(port)).toBe(false);
+    // Azurite, its child process, was stopped by its PID before it exited.
+    const azuritePid = Number(/\(Azurite, pid (\d+)\)/.exec(fixed.stdout())?.[1]);
+    expect(azuritePid).toBeGreaterThan(0);
+    expect(() => process.kill(azuritePid, 0)).toThrow();
   });
 });

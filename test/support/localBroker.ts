@@ -15,12 +15,12 @@ const READY_LINE = /^Ready on (http:\/\/127\.0\.0\.1:(\d+))\s*$/m;
 const DEV_TOKEN_LINE = /^export TOKEN=(\S+)$/m;
 
 /** Settings of the developer's shell that would change what `npm start` serves; the child starts without them. */
-const INHERITED_SETTING = /^(BROKER_|PORT$|WEBSITE_INSTANCE_ID$)/;
+const INHERITED_SETTING = /^(BROKER_|PORT$|WEBSITE_INSTANCE_ID$|LOCAL_CLOCK$|AzureWebJobsStorage)/;
 
 export interface LocalBrokerOptions {
   /** PORT for the child; default `'0'` (an ephemeral port). */
   port?: string;
-  /** Extra environment for the child. */
+  /** Extra environment for the child; `LOCAL_CLOCK` is `frozen` unless given. */
   env?: Record<string, string>;
   /** How long to wait for the `Ready on` line; default 20 s. */
   readyTimeoutMs?: number;
@@ -59,7 +59,8 @@ type Child = ChildProcessByStdio<null, Readable, Readable>;
 function childEnvironment(options: LocalBrokerOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!INHERITED_SETTING.test(name)) env[name] = value;
-  return { ...env, PORT: options.port ?? '0', ...options.env };
+  // Frozen, so the hourly rotation timer and the simulated gateways act only when a test moves the clock.
+  return { ...env, PORT: options.port ?? '0', LOCAL_CLOCK: 'frozen', ...options.env };
 }
 
 function describeOutput(stdout: string, stderr: string): string {

@@ -6,14 +6,29 @@ import { readStateFile, writeStateFile } from '../stateFile';
 import { newGatewayKey, type RandomBytes, signGatewayToken, ssoRedirectUri, verifyGatewayToken } from './apimCredentials';
 import { ApimState, type ArmSeed, DEFAULT_ARM_SEED, type GatewayKeys, type GatewayState, type ServiceState } from './apimState';
 import { armError, armErrorResponse, authorizationFailedBody, validationErrorResponse } from './armErrors';
-import { ARM_OPERATION_ACTIONS, ARM_OPERATION_COLLECTIONS, ARM_OPERATIONS, type ArmOperation, serviceResourceId } from './armOperations';
+import {
+  ARM_EMULATOR_OPERATIONS,
+  ARM_OPERATION_ACTIONS,
+  ARM_OPERATION_COLLECTIONS,
+  type ArmEmulatorOperation,
+  type ArmOperation,
+  GATEWAY_CONFIGURATION,
+  serviceResourceId,
+} from './armOperations';
 import { APIM_API_VERSIONS, checkGatewayTokenRequest, checkKeyType, pathParameterProblems } from './armRequestRules';
 import { EXAMPLE_GATEWAY_KEYS, EXAMPLE_GATEWAY_TOKEN, EXAMPLE_SSO_TOKEN } from './officialExamples';
 import { ARM_SUBSCRIPTION_BUDGETS, type RequestBudget, type RequestKind, SubscriptionThrottling } from './subscriptionThrottling';
 
 export { type ApimServiceSeed, type ArmSeed, type AuthorizationServerContract, DEFAULT_ARM_SEED } from './apimState';
 export { type ArmErrorBody, authorizationFailedBody } from './armErrors';
-export { ARM_OPERATION_ACTIONS, ARM_OPERATIONS, type ArmOperation } from './armOperations';
+export {
+  ARM_EMULATOR_OPERATIONS,
+  ARM_OPERATION_ACTIONS,
+  ARM_OPERATIONS,
+  type ArmEmulatorOperation,
+  type ArmOperation,
+  GATEWAY_CONFIGURATION,
+} from './armOperations';
 export { APIM_API_VERSIONS } from './armRequestRules';
 
 export interface ArmEmulatorOptions {
@@ -76,7 +91,7 @@ interface ApimCall {
  * token, api-version, throttling, path parameters), as the REST specification and its official
  * examples describe them.
  */
-export class ArmEmulator extends HttpsEmulator<ArmOperation> {
+export class ArmEmulator extends HttpsEmulator<ArmEmulatorOperation> {
   private readonly state: ApimState;
   private readonly randomBytes: RandomBytes;
   private readonly verifyBearer: (token: string) => boolean;
@@ -87,13 +102,21 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
   constructor(options: ArmEmulatorOptions = {}) {
     super(
       'arm',
-      ARM_OPERATIONS,
-      ARM_ROUTES.map((route) => ({
-        operation: route.operation,
-        method: route.method,
-        path: new RegExp(`${SERVICE_PATH}${route.below}$`, 'i'),
-        handle: (request: EmulatorRequest) => this.serve(route, request),
-      })),
+      ARM_EMULATOR_OPERATIONS,
+      [
+        ...ARM_ROUTES.map((route) => ({
+          operation: route.operation,
+          method: route.method,
+          path: new RegExp(`${SERVICE_PATH}${route.below}$`, 'i'),
+          handle: (request: EmulatorRequest) => this.serve(route, request),
+        })),
+        {
+          operation: GATEWAY_CONFIGURATION,
+          method: 'GET',
+          path: new RegExp(`${SERVICE_PATH}/gateways/(?<gatewayId>[^/]+)/configuration$`, 'i'),
+          handle: (request: EmulatorRequest) => this.gatewayConfiguration(request),
+        },
+      ],
       options.clock ?? systemClock,
     );
     this.randomBytes = options.randomBytes ?? cryptoRandomBytes;
@@ -111,9 +134,32 @@ export class ArmEmulator extends HttpsEmulator<ArmOperation> {
 
   /** Whether APIM would accept `token` for the gateway now: signed by a current key and not expired. */
   isTokenValid(service: string, gatewayId: string, token: string): boolean {
-    const gateway = this.state.serviceNamed(service)?.gateways.get(gatewayId.toLowerCase());
+    return this.accepts(this.state.serviceNamed(service)?.gateways.get(gatewayId.toLowerCase()), token);
+  }
+
+  private accepts(gateway: GatewayState | undefined, token: string): boolean {
     if (!gateway) return false;
     return verifyGatewayToken(gateway.id, token, [gateway.keys.primary, gateway.keys.secondary], this.clock.now());
+  }
+
+  /**
+   * What a self-hosted gateway calls for its configuration: 200 while its `GatewayKey` token is
+   * signed by one of the gateway's current keys and not expired, 401 for anything else (an unknown
+   * gateway included, so the answer tells an outsider nothing).
+   */
+  private gatewayConfiguration(request: EmulatorRequest): EmulatorResponse {
+    const service = this.state.findService(
+      pathParameter(request, 'subscriptionId'),
+      pathParameter(request, 'resourceGroupName'),
+      pathParameter(request, 'serviceName'),
+    );
+    const gateway = typeof service === 'string' ? undefined : service.gateways.get(pathParameter(request, 'gatewayId').toLowerCase());
+    const token = /^GatewayKey (\S+)$/.exec(singleHeader(request.headers, 'authorization') ?? '')?.[1];
+    if (!gateway || typeof service === 'string' || token === undefined || !this.accepts(gateway, token)) {
+      return armErrorResponse(401, 'Unauthorized', 'The gateway key is missing, invalid or expired.');
+    }
+    const id = `${serviceResourceId(this.state.subscriptionId, this.state.resourceGroup, service.name)}/gateways/${gateway.id}`;
+    return { status: 200, body: { id, name: gateway.id, type: 'Microsoft.ApiManagement/service/gateways' } };
   }
 
   /**

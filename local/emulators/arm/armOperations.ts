@@ -9,6 +9,17 @@ export const ARM_OPERATIONS = [
 
 export type ArmOperation = (typeof ARM_OPERATIONS)[number];
 
+/**
+ * The API Management instance's gateway configuration endpoint, which a self-hosted gateway's
+ * `config.service.endpoint` points at and which it calls with `Authorization: GatewayKey <token>`.
+ * Not an ARM operation (no bearer, no RBAC action); the name is this project's.
+ */
+export const GATEWAY_CONFIGURATION = 'Gateway_Configuration';
+
+/** Everything the ARM emulator serves and counts. */
+export const ARM_EMULATOR_OPERATIONS = [...ARM_OPERATIONS, GATEWAY_CONFIGURATION] as const;
+export type ArmEmulatorOperation = (typeof ARM_EMULATOR_OPERATIONS)[number];
+
 /** The Azure RBAC action each operation requires; ARM names it in an `AuthorizationFailed` error. */
 export const ARM_OPERATION_ACTIONS: Readonly<Record<ArmOperation, string>> = {
   Gateway_GenerateToken: 'Microsoft.ApiManagement/service/gateways/generateToken/action',

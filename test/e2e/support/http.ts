@@ -108,3 +108,9 @@ export function errorSummary(status: number, json: any): ErrorSummary {
     ...(typeof error?.target === 'string' ? { target: error.target } : {}),
   };
 }
+
+/** The local host's shared clock, in ms: frozen in the e2e runs, so expiries are judged by it rather than by this process's time. */
+export async function brokerNow(baseUrl: string): Promise<number> {
+  const response = await fetchWithin(`${baseUrl}/_local/clock`);
+  return Date.parse(((await response.json()) as { now: string }).now);
+}

@@ -218,6 +218,7 @@ describe('ArmEmulator over raw HTTPS', () => {
       AuthorizationServer_Get: 0,
       Gateway_ListKeys: 0,
       Gateway_RegenerateKey: 0,
+      Gateway_Configuration: 0,
     });
   });
 

@@ -1,5 +1,5 @@
 import type { PipelineResponse } from '@azure/core-rest-pipeline';
-import { ARM_OPERATIONS, ArmEmulator } from '../../../../../local/emulators/arm/armEmulator';
+import { ARM_OPERATIONS, ArmEmulator, GATEWAY_CONFIGURATION } from '../../../../../local/emulators/arm/armEmulator';
 import { createLocalTls, type LocalTlsMaterial } from '../../../../../local/emulators/tls';
 import { DAY_MS, officialClient, RESOURCE_GROUP, readApimVector, SERVICE, SUBSCRIPTION_ID } from './armTestSupport';
 
@@ -20,7 +20,7 @@ describe('ArmEmulator driven by the official @azure/arm-apimanagement client', (
 
   it('lists every operation with 0 calls before any request', () => {
     const fresh = new ArmEmulator();
-    expect(fresh.calls()).toEqual(Object.fromEntries(ARM_OPERATIONS.map((operation) => [operation, 0])));
+    expect(fresh.calls()).toEqual(Object.fromEntries([...ARM_OPERATIONS, GATEWAY_CONFIGURATION].map((operation) => [operation, 0])));
   });
 
   it('counts each call of the official client under its operationId from the REST specification, and only there', async () => {
