@@ -165,7 +165,9 @@ export class RotationStore {
     await this.ensureContainer();
     let body: Buffer;
     try {
-      body = await this.client.getBlockBlobClient(name).downloadToBuffer();
+      // One request: `downloadToBuffer` asks for the properties first.
+      const response = await this.client.getBlockBlobClient(name).download();
+      body = await streamToBuffer(response.readableStreamBody);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
@@ -186,4 +188,10 @@ export class RotationStore {
       blobHTTPHeaders: { blobContentType: 'application/json' },
     });
   }
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream ?? []) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
