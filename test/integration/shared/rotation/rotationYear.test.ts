@@ -1,3 +1,4 @@
+import https from 'node:https';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { SimulatedGateway } from '../../../../local/gateways/simulatedGateway';
 import type { LocalEnvironment } from '../../../../local/localEnvironment';
@@ -50,7 +51,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => env.stop());
 
+let faultsOn = true;
+
 function active(name: FaultName, hour: number): boolean {
+  if (!faultsOn) return false;
   const { day, hours } = SCHEDULE[name];
   return hour >= day * 24 && hour < day * 24 + hours;
 }
@@ -68,7 +72,16 @@ interface YearFigures {
   notReadyHoursTotal: number;
 }
 
-async function simulateYear(rotation: RotationService): Promise<YearFigures> {
+interface Simulation {
+  hours: number;
+  /** Apply the fault schedule (the year); off for the hygiene run. */
+  faults: boolean;
+}
+
+async function simulate(
+  rotation: RotationService,
+  simulation: Simulation,
+): Promise<{ figures: YearFigures; gateways: SimulatedGateway[]; published: Record<string, string[]> }> {
   const vault = new SecretClient(
     env.keyVault.url,
     { getToken: async () => ({ token: process.env.BROKER_LOCAL_BEARER_TOKEN ?? '', expiresOnTimestamp: Date.now() + HOUR }) },
@@ -93,11 +106,24 @@ async function simulateYear(rotation: RotationService): Promise<YearFigures> {
     refusedPublishesPerGateway: {},
     notReadyHoursTotal: 0,
   };
+  const published: Record<string, string[]> = { gw1: [], gw2: [] };
   const lastSuccess: Record<string, number> = {};
   const expiresOn: Record<string, number> = {};
+  // What an earlier simulation left behind is where this one starts.
+  for (const target of rotation.settings.targets) {
+    const status = await rotation.status(target);
+    if (status.expiresOn !== undefined) expiresOn[target.gatewayId] = Date.parse(status.expiresOn);
+    if (status.lastRun && (status.lastRun.action === 'rotated' || status.lastRun.action === 'notDue')) {
+      lastSuccess[target.gatewayId] = Date.parse(status.lastRun.at);
+    }
+  }
 
-  const record = (report: RotationReport) => {
+  const record = async (report: RotationReport) => {
     for (const outcome of report.targets) {
+      if (outcome.action === 'rotated') {
+        const target = rotation.target('apimService1', outcome.gatewayId);
+        if (target) published[outcome.gatewayId]?.push((await vault.getSecret(target.secretName)).value ?? '');
+      }
       if (outcome.action === 'rotated' || outcome.action === 'notDue') lastSuccess[outcome.gatewayId] = clock.now().getTime();
       // An accepted mint is a rotation, or a mint whose publish was refused afterwards.
       const minted = outcome.action === 'rotated' || outcome.error?.code === 'PublishFailed';
@@ -110,8 +136,9 @@ async function simulateYear(rotation: RotationService): Promise<YearFigures> {
     }
   };
 
+  faultsOn = simulation.faults;
   const start = clock.now().getTime();
-  for (let hour = 0; hour < YEAR_HOURS; hour += 1) {
+  for (let hour = 0; hour < simulation.hours; hour += 1) {
     env.clearFaults();
     if (active('armDown', hour)) env.arm.inject('Gateway_GenerateToken', { status: 503, times: 1000 });
     if (active('armThrottled', hour)) env.arm.inject('Gateway_GenerateToken', { status: 429, retryAfterSeconds: 5, times: 1 });
@@ -124,7 +151,7 @@ async function simulateYear(rotation: RotationService): Promise<YearFigures> {
     if (!active('timersPaused', hour)) {
       const runs = active('overlappingRuns', hour) ? 2 : 1;
       const reports = await Promise.all(Array.from({ length: runs }, () => rotation.runAll({ log: recordingLogger() })));
-      for (const report of reports) record(report);
+      for (const report of reports) await record(report);
       const rotatedNow = reports.flatMap((report) => report.targets.filter((target) => target.action === 'rotated'));
       const acceptedMints = env.arm.calls().Gateway_GenerateToken - mintsBefore;
       if (new Set(rotatedNow.map((target) => target.gatewayId)).size < rotatedNow.length) figures.doubleMints += 1;
@@ -160,14 +187,27 @@ async function simulateYear(rotation: RotationService): Promise<YearFigures> {
     if (readiness.status !== 'ready') figures.notReadyHoursTotal += 1;
     clock.set(new Date(start + (hour + 1) * HOUR));
   }
-  return figures;
+  return { figures, gateways, published };
+}
+
+/** Whether the gateway configuration endpoint accepts a token, as a real gateway's connection would. */
+function configurationAccepts(gatewayId: string, authorization: string): Promise<boolean> {
+  const url = `${env.arm.url}/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1/gateways/${gatewayId}/configuration`;
+  return new Promise((resolve) => {
+    const request = https.request(url, { method: 'GET', ca: env.tls.cert, headers: { authorization } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode === 200));
+    });
+    request.on('error', () => resolve(false));
+    request.end();
+  });
 }
 
 describe('a year of gateway-token rotation (injected clock, emulators, Azurite, simulated gateways)', () => {
   it('never lets a gateway lapse, says not ready exactly when it should, and mints no more than the policy needs', async () => {
     const broker = buildBroker(loadConfig(process.env), { clock });
     if (!broker.rotation) throw new Error('rotation is not configured');
-    const figures = await simulateYear(broker.rotation);
+    const { figures } = await simulate(broker.rotation, { hours: YEAR_HOURS, faults: true });
     console.log(`rotation year: ${JSON.stringify({ ...figures, mismatches: figures.mismatches.length })}`);
     expect(figures.mismatches).toEqual([]);
     expect(figures.disconnectedGatewayHours).toBe(0);
@@ -180,4 +220,37 @@ describe('a year of gateway-token rotation (injected clock, emulators, Azurite, 
     }
     expect(figures.minimumRemainingDays).toBeGreaterThan(ALERT_BEFORE / DAY - 3);
   }, 600_000);
+
+  it('with hygiene on: keys really regenerated, a token from two rotations back refused, no gateway disconnected; then a revoke', async () => {
+    const broker = buildBroker(loadConfig({ ...process.env, BROKER_ROTATION_REGENERATE_RETIRED_KEY: 'true' }), { clock });
+    if (!broker.rotation) throw new Error('rotation is not configured');
+    const regenerationsBefore = env.arm.calls().Gateway_RegenerateKey;
+    const { figures, gateways, published } = await simulate(broker.rotation, { hours: 45 * 24, faults: false });
+    expect(figures.disconnectedGatewayHours).toBe(0);
+    expect(figures.mismatches).toEqual([]);
+    expect(env.arm.calls().Gateway_RegenerateKey - regenerationsBefore).toBeGreaterThanOrEqual(6);
+    for (const gatewayId of ['gw1', 'gw2']) {
+      const tokens = published[gatewayId] ?? [];
+      expect(tokens.length).toBeGreaterThanOrEqual(4);
+      expect(await configurationAccepts(gatewayId, tokens.at(-3) ?? '')).toBe(false);
+      expect(await configurationAccepts(gatewayId, tokens.at(-1) ?? '')).toBe(true);
+    }
+
+    const target = broker.rotation.target('apimService1', 'gw1');
+    const reloader = gateways[0];
+    if (!target || !reloader) throw new Error('no target');
+    const earlier = published.gw1 ?? [];
+    await broker.rotation.revoke(target, recordingLogger());
+    for (const token of earlier) expect(await configurationAccepts('gw1', token)).toBe(false);
+    const revokedAt = clock.now().getTime();
+    const pickedUpSince = () => Date.parse(reloader.status().pickedUpAt ?? '') > revokedAt;
+    for (let minute = 0; minute < 3 && !pickedUpSince(); minute += 1) {
+      clock.advance(60_000);
+      await reloader.act();
+    }
+    // Within its pickup time (the CSI poll, 2 minutes, on a one-minute step) it runs the new token and is connected.
+    expect(pickedUpSince()).toBe(true);
+    expect(Date.parse(reloader.status().pickedUpAt ?? '') - revokedAt).toBeLessThanOrEqual(3 * 60_000);
+    expect(reloader.status().connected).toBe(true);
+  }, 300_000);
 });
