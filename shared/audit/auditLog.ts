@@ -61,5 +61,11 @@ export class AuditLog {
 
 function describeCaller(caller: Caller | undefined) {
   if (!caller) return null;
-  return { id: caller.id, ...(caller.appId ? { appId: caller.appId } : {}), ...(caller.name ? { name: caller.name } : {}) };
+  return {
+    id: caller.id,
+    ...(caller.appId ? { appId: caller.appId } : {}),
+    ...(caller.name ? { name: caller.name } : {}),
+    // A user signed in through a client app, not the app itself: `id` is the user's.
+    ...(caller.delegatedScopes ? { delegated: true } : {}),
+  };
 }

@@ -12,18 +12,63 @@ export interface Authenticator {
   authenticate(request: HttpRequest, log: Logger): Promise<Caller>;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+/** RFC 7235: the scheme is case-insensitive. */
+const BEARER_SCHEME = /^Bearer /i;
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
-/** Why a token was refused, in words for the audit log (never for the caller). */
-function refusalReason(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim ${error.claim} invalid`;
-  if (error instanceof joseErrors.JOSEAlgNotAllowed || error instanceof joseErrors.JOSENotSupported) return 'algorithm not allowed';
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad signature';
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'unknown signing key';
-  if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid) return 'malformed';
-  return error instanceof Error ? error.name : 'unknown';
+/** A check a presented token failed: `audit` for the audit log, `caller` the fixed sentence of the 401. */
+interface FailedCheck {
+  audit: string;
+  caller: string;
 }
+
+/** Claims whose check jose names: fixed names from jose's own code, never read from the token. */
+const NAMED_CLAIMS = new Set(['exp', 'iat', 'nbf']);
+
+/**
+ * The fixed sentences a 401 may carry. Each names a check, and the only configured value is the
+ * accepted audiences, which the caller must put in its token request anyway. Nothing comes from the
+ * presented token: no claim value, no `kid`, no header, so a 401 echoes nothing an attacker sent.
+ */
+function callerSentences(audiences: readonly string[]) {
+  return {
+    malformed: 'The bearer token is no well-formed JWT.',
+    algorithm: 'The token must be signed with RS256.',
+    signingKey: "The token's signing key is not one the tenant publishes.",
+    signature: "The token's signature does not verify.",
+    expired: 'The token has expired.',
+    notYetValid: 'The token is not yet valid.',
+    issuedInFuture: 'The token was issued in the future.',
+    audience: `The token's audience is not accepted; accepted: ${audiences.join(', ')}.`,
+    issuer: "The token's issuer is not accepted: it must be the broker's tenant (its v1 or v2 issuer).",
+    claim: (claim: string) => `The token's '${claim}' claim is missing or invalid.`,
+    noCaller: 'The token names no caller (oid or sub).',
+    tokenType: 'The token is neither an application nor a delegated access token.',
+  };
+}
+type CallerSentences = ReturnType<typeof callerSentences>;
+
+/** Why jose refused a token, for the audit log and for the caller. */
+function failedCheck(error: unknown, say: CallerSentences): FailedCheck {
+  if (error instanceof joseErrors.JWTExpired) return { audit: 'expired', caller: say.expired };
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    const audit = `claim ${error.claim} invalid`;
+    if (error.claim === 'iss') return { audit, caller: say.issuer };
+    if (error.claim === 'aud') return { audit, caller: say.audience };
+    if (error.claim === 'nbf' && error.reason === 'check_failed') return { audit, caller: say.notYetValid };
+    return { audit, caller: NAMED_CLAIMS.has(error.claim) ? say.claim(error.claim) : say.malformed };
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed || error instanceof joseErrors.JOSENotSupported) {
+    return { audit: 'algorithm not allowed', caller: say.algorithm };
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return { audit: 'bad signature', caller: say.signature };
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return { audit: 'unknown signing key', caller: say.signingKey };
+  if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid)
+    return { audit: 'malformed', caller: say.malformed };
+  return { audit: error instanceof Error ? error.name : 'unknown', caller: say.malformed };
+}
+
+const refused = (check: FailedCheck) => new UnauthorizedError(check.caller, { internal: check.audit });
 
 interface VerifiedToken {
   caller: Caller;
@@ -51,6 +96,7 @@ export class JwtAuthenticator implements Authenticator {
   private readonly verified: LruCache<VerifiedToken>;
   private readonly clockSkewMs: number;
   private readonly clock: Clock;
+  private readonly say: CallerSentences;
 
   constructor(
     private readonly settings: Pick<AuthSettings, 'issuers' | 'audiences'>,
@@ -60,13 +106,17 @@ export class JwtAuthenticator implements Authenticator {
     this.verified = new LruCache(options.maxVerifiedTokens);
     this.clockSkewMs = options.clockSkewMs;
     this.clock = options.clock;
+    this.say = callerSentences(settings.audiences);
   }
 
   async authenticate(request: HttpRequest, log: Logger): Promise<Caller> {
     const header = request.headers.get('authorization');
-    if (header === null) throw new UnauthorizedError({ internal: 'no bearer token' });
+    // Another scheme (Basic, say) presents no bearer token, so it gets RFC 6750's bare challenge too.
+    if (header === null || !BEARER_SCHEME.test(header)) {
+      throw new UnauthorizedError(undefined, { internal: header === null ? 'no bearer token' : 'not the Bearer scheme' });
+    }
     const token = BEARER.exec(header)?.[1];
-    if (token === undefined) throw new UnauthorizedError({ tokenPresented: true, internal: 'malformed' });
+    if (token === undefined) throw refused({ audit: 'malformed', caller: this.say.malformed });
     const now = this.clock.now().getTime();
     const remembered = this.verified.get(token, now);
     if (remembered && now >= remembered.validFrom) return remembered.caller;
@@ -105,15 +155,17 @@ export class JwtAuthenticator implements Authenticator {
     } catch (error) {
       // The key store's 503: the token may be valid, the broker cannot tell.
       if (error instanceof BrokerError) throw error;
-      throw new UnauthorizedError({ tokenPresented: true, internal: refusalReason(error) });
+      throw refused(failedCheck(error, this.say));
     }
     // jose checks `iat` only against a maximum age; a token from the future says its issuer's clock
     // (or its forger) is wrong, beyond what the skew allows.
     if (typeof claims.iat === 'number' && claims.iat * 1000 > this.clock.now().getTime() + this.clockSkewMs) {
-      throw new UnauthorizedError({ tokenPresented: true, internal: 'issued in the future' });
+      throw refused({ audit: 'issued in the future', caller: this.say.issuedInFuture });
     }
     const caller = callerFromClaims(claims);
-    if (!caller) throw new UnauthorizedError({ tokenPresented: true, internal: 'no oid or sub claim' });
+    if ('refused' in caller) {
+      throw refused({ audit: caller.refused, caller: caller.refused === 'no oid or sub claim' ? this.say.noCaller : this.say.tokenType });
+    }
     return { caller, claims };
   }
 }
@@ -125,8 +177,12 @@ const principalSchemaClaims = (value: unknown): { typ: string; val: string }[] =
 
 const CLAIM_ALIASES: Record<string, string> = {
   'http://schemas.microsoft.com/identity/claims/objectidentifier': 'oid',
+  'http://schemas.microsoft.com/identity/claims/scope': 'scp',
   'http://schemas.microsoft.com/identity/claims/tenantid': 'tid',
 };
+
+/** Easy Auth has validated the token already; what is left to fail is the principal it passes. */
+const EASY_AUTH_UNREADABLE = "App Service Authentication's principal names no caller the broker accepts.";
 
 /**
  * App Service Authentication ("Easy Auth") has validated the token and passes the principal in
@@ -136,12 +192,12 @@ const CLAIM_ALIASES: Record<string, string> = {
 export class EasyAuthAuthenticator implements Authenticator {
   async authenticate(request: HttpRequest): Promise<Caller> {
     const encoded = request.headers.get('x-ms-client-principal');
-    if (encoded === null) throw new UnauthorizedError({ internal: 'no Easy Auth principal' });
+    if (encoded === null) throw new UnauthorizedError(undefined, { internal: 'no Easy Auth principal' });
     let principal: { claims?: unknown; role_typ?: unknown };
     try {
       principal = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
     } catch {
-      throw new UnauthorizedError({ tokenPresented: true, internal: 'unreadable Easy Auth principal' });
+      throw new UnauthorizedError(EASY_AUTH_UNREADABLE, { internal: 'unreadable Easy Auth principal' });
     }
     const roleType = typeof principal.role_typ === 'string' ? principal.role_typ : 'roles';
     const claims: Record<string, unknown> = { roles: [] as string[] };
@@ -150,7 +206,7 @@ export class EasyAuthAuthenticator implements Authenticator {
       else claims[CLAIM_ALIASES[typ] ?? typ] ??= val;
     }
     const caller = callerFromClaims(claims);
-    if (!caller) throw new UnauthorizedError({ tokenPresented: true, internal: 'Easy Auth principal without oid' });
+    if ('refused' in caller) throw new UnauthorizedError(EASY_AUTH_UNREADABLE, { internal: `Easy Auth principal: ${caller.refused}` });
     return caller;
   }
 }

@@ -53,6 +53,8 @@ const apiVersion = (fallback: string) =>
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const APP_ROLE = /^[A-Za-z0-9._:-]{1,120}$/;
+/** RFC 6750's scope-token, so the scope can be named in a `WWW-Authenticate` challenge as it is. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,120}$/;
 
 const list = (fallback?: string) =>
   setting().transform((value) =>
@@ -153,6 +155,16 @@ export const environmentSchema = z
         .optional(),
     ),
     BROKER_AUTH_JWKS_MIN_REFRESH: duration('PT5M'),
+    BROKER_AUTH_DELEGATED_SCOPE: setting()
+      .transform((value) => value ?? 'access_as_user')
+      .pipe(
+        z
+          .string()
+          .regex(
+            SCOPE_TOKEN,
+            "must be one scope value of the broker's app registration (printable ASCII, no spaces, quotes or backslashes)",
+          ),
+      ),
     BROKER_ROLES_SSO_TOKEN: roleList(DEFAULT_ROLES.ssoToken),
     BROKER_ROLES_GATEWAY_TOKEN: roleList(DEFAULT_ROLES.gatewayToken),
     BROKER_ROLES_AUTHORIZATION_SERVER: roleList(DEFAULT_ROLES.authorizationServerRead),
@@ -257,6 +269,7 @@ interface AuthEnvironment {
   BROKER_AUTH_AUTHORITY: string;
   BROKER_AUTH_V1_ISSUER?: string;
   BROKER_AUTH_JWKS_MIN_REFRESH: number;
+  BROKER_AUTH_DELEGATED_SCOPE: string;
   BROKER_ROLE_SCOPES: Map<string, { services?: string[]; gateways?: string[] }>;
   BROKER_LOCAL_ISSUER_URL?: string;
   BROKER_ROLES_SSO_TOKEN: string[];
@@ -306,6 +319,8 @@ function authSettings(env: AuthEnvironment, problem: (setting: string, message: 
     issuers: [`${v1TokenService}/${tenant}/`, `${authority}/${tenant}/v2.0`],
     jwksUrl: `${authority}/${tenant}/discovery/v2.0/keys`,
     jwksMinRefreshMs: env.BROKER_AUTH_JWKS_MIN_REFRESH,
+    /** The scope a delegated token must carry in `scp`, as the broker's app registration exposes it; application tokens carry none. */
+    delegatedScope: env.BROKER_AUTH_DELEGATED_SCOPE,
     roles: {
       ssoToken: env.BROKER_ROLES_SSO_TOKEN,
       gatewayToken: env.BROKER_ROLES_GATEWAY_TOKEN,

@@ -54,18 +54,34 @@ export class UnknownCustomerAccountError extends BrokerError {
   }
 }
 
+/**
+ * RFC 6750's quoted-string for `error_description` and `scope` allows only %x20-21 / %x23-5B /
+ * %x5D-7E: no `"`, no `\`, nothing outside printable ASCII. Whatever else a configured value holds
+ * becomes `?`, so no value can end the quoted string or smuggle another parameter into the header.
+ */
+export function challengeText(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '?');
+}
+
 export class UnauthorizedError extends BrokerError {
   readonly status = 401;
   readonly code = 'Unauthorized';
 
   /**
-   * The caller learns only that a valid token is needed (RFC 6750: `invalid_token` when one was
-   * sent); why it failed goes to the audit log as `internal`.
+   * `failedCheck` is a fixed sentence naming the check a presented token failed (from the broker's
+   * own words and configuration, never from the token), so a workflow author or a connector's
+   * connection test can act on it; it goes into `error_description` and the message. Without it no
+   * bearer token was presented, and RFC 6750 (section 3) wants a bare `Bearer` challenge then.
+   * The audit log gets the finer reason as `internal`.
    */
-  constructor(options: BrokerErrorOptions & { tokenPresented?: boolean } = {}) {
-    super('A valid bearer token is required.', {
+  constructor(failedCheck?: string, options: BrokerErrorOptions = {}) {
+    super(failedCheck === undefined ? 'A valid bearer token is required.' : `A valid bearer token is required. ${failedCheck}`, {
       ...options,
-      headers: { 'WWW-Authenticate': options.tokenPresented ? 'Bearer error="invalid_token"' : 'Bearer', ...options.headers },
+      headers: {
+        'WWW-Authenticate':
+          failedCheck === undefined ? 'Bearer' : `Bearer error="invalid_token", error_description="${challengeText(failedCheck)}"`,
+        ...options.headers,
+      },
     });
   }
 }
@@ -80,6 +96,16 @@ export class ForbiddenError extends BrokerError {
 
   static outOfScope(what: string): ForbiddenError {
     return new ForbiddenError(`The caller's app roles do not cover ${visible(what)}.`);
+  }
+
+  /** A valid delegated token the user did not consent to the broker's scope for: RFC 6750's `insufficient_scope`. */
+  static missingDelegatedScope(scope: string): ForbiddenError {
+    const message = `The delegated token lacks the scope '${scope}' of the broker's app registration.`;
+    return new ForbiddenError(message, {
+      headers: {
+        'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${challengeText(scope)}", error_description="${challengeText(message)}"`,
+      },
+    });
   }
 }
 

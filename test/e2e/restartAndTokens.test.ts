@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { decodeJwt } from 'jose';
 import { verifyGatewayToken } from '../../local/emulators/arm/apimCredentials';
+import { LOCAL_USER } from '../../local/emulators/issuer/localIssuer';
 import { type LocalBroker, PROJECT_DIR, startLocalBroker } from '../support/localBroker';
 import { fetchWithin } from './support/http';
 
@@ -66,6 +68,21 @@ describe('npm run token', () => {
     expect(sso.status).toBe(200);
     const refused = await gatewayToken(broker, authorization);
     expect(refused.status).toBe(403);
+  });
+
+  it("mints a user's delegated token with --delegated, which the broker authorizes by role and refuses without its scope", async () => {
+    const delegated = await token('--delegated', '--roles', 'Broker.GatewayToken');
+    const claims = decodeJwt(delegated.stdout.trim());
+    expect(claims).toMatchObject({ scp: 'access_as_user', oid: LOCAL_USER.oid });
+    expect(claims).not.toHaveProperty('idtyp');
+    expect((await gatewayToken(broker, `Bearer ${delegated.stdout.trim()}`)).status).toBe(200);
+    const unscoped = await token('--delegated', '--scopes', 'User.Read', '--roles', 'Broker.GatewayToken');
+    const refused = await fetchWithin(`${broker.api}/apim/apimService1/gateways/gw1/token`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${unscoped.stdout.trim()}` },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="access_as_user", /);
   });
 
   it('explains its usage and exits 2 on bad arguments', async () => {

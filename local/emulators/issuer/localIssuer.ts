@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { type Clock, systemClock } from '../../../shared/time/clock';
 import { type EmulatorRequest, type EmulatorResponse, HttpsEmulator } from '../httpsEmulator';
-import { type AccessTokenVersion, appTokenClaims } from './accessTokenClaims';
+import { type AccessTokenVersion, accessTokenClaims } from './accessTokenClaims';
 import { issuerUrl, jwksUrl, openIdConfiguration, openIdConfigurationUrl } from './openIdConfiguration';
 import { generateSigningKey, SIGNING_ALGORITHM, type SigningKey, SigningKeyRing } from './signingKeys';
 
@@ -20,6 +20,15 @@ export const LOCAL_CALLER = {
   appId: '22222222-2222-2222-2222-222222222222',
   oid: '33333333-3333-3333-3333-333333333333',
 } as const;
+
+/** The user a delegated token names unless told otherwise (object id and sign-in name). */
+export const LOCAL_USER = {
+  oid: '66666666-6666-6666-6666-666666666666',
+  username: 'user@local.test',
+} as const;
+
+/** The delegated scope the broker's app registration exposes by default (`BROKER_AUTH_DELEGATED_SCOPE`). */
+export const DEFAULT_DELEGATED_SCOPES: readonly string[] = ['access_as_user'];
 
 /** Entra's default for app-only access tokens is about an hour. */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
@@ -40,8 +49,17 @@ export interface MintTokenOptions {
   audience: string;
   /** The caller's client id (`azp` in v2, `appid` in v1). Default: {@link LOCAL_CALLER}. */
   appId?: string;
-  /** The caller's service principal object id (`oid` and `sub`). Default: {@link LOCAL_CALLER}. */
+  /** The caller's service principal object id (`oid` and `sub`), or the user's for a delegated token. Default: {@link LOCAL_CALLER}, {@link LOCAL_USER}. */
   oid?: string;
+  /**
+   * A delegated token, as a Logic Apps custom connector gets when a user signs in: `scp`, a user
+   * `oid`, a pairwise `sub`, no `idtyp`. Default: an app-only token (`idtyp: app`, no `scp`).
+   */
+  delegated?: boolean;
+  /** The delegated token's scopes (`scp`); only with `delegated`. Default: {@link DEFAULT_DELEGATED_SCOPES}. */
+  scopes?: readonly string[];
+  /** The delegated token's user sign-in name; only with `delegated`. Default: {@link LOCAL_USER}. */
+  username?: string;
   name?: string;
   /** `tid` and the tenant in `iss`; another tenant's token is still signed by a published key. Default: the issuer's tenant. */
   tenant?: string;
@@ -60,7 +78,7 @@ export interface MintTokenOptions {
 }
 
 /**
- * An Entra ID-style issuer of app-only access tokens: the tenant's v2.0 OpenID configuration and
+ * An Entra ID-style issuer of app-only and delegated access tokens: the tenant's v2.0 OpenID configuration and
  * JWKS over HTTPS, and RS256 tokens with Entra's v1 or v2 claims, signed by keys made at construction.
  */
 export class LocalIssuer extends HttpsEmulator<IssuerOperation> {
@@ -124,24 +142,33 @@ export class LocalIssuer extends HttpsEmulator<IssuerOperation> {
     return this.keyRing.signingKey(kid).publicKeyPem;
   }
 
-  /** An RS256 app-only access token as Entra issues it; only while running, since `iss` contains the emulator's URL. */
+  /** An RS256 app-only or delegated access token as Entra issues it; only while running, since `iss` contains the emulator's URL. */
   async mintToken(options: MintTokenOptions): Promise<string> {
     const lifetimeSeconds = options.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
     if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds <= 0) {
       throw new RangeError(`lifetimeSeconds must be a positive whole number, got ${lifetimeSeconds}`);
     }
+    if (!options.delegated && (options.scopes !== undefined || options.username !== undefined)) {
+      throw new RangeError('scopes and username apply to delegated tokens only');
+    }
+    const scopes = options.scopes ?? DEFAULT_DELEGATED_SCOPES;
+    // Entra issues no delegated token without a scope; a scope with a space would read as two.
+    if (options.delegated && (scopes.length === 0 || scopes.some((scope) => scope === '' || /\s/.test(scope)))) {
+      throw new RangeError('a delegated token needs at least one scope, each without spaces');
+    }
     const version = options.version ?? 2;
     const tenant = options.tenant ?? this.tenantId;
     const issuedAt = options.issuedAt ?? this.clock.now();
-    const claims = appTokenClaims({
+    const claims = accessTokenClaims({
       version,
       issuer: this.issuer(version, tenant),
       tenant,
       audience: options.audience,
       appId: options.appId ?? LOCAL_CALLER.appId,
-      oid: options.oid ?? LOCAL_CALLER.oid,
+      oid: options.oid ?? (options.delegated ? LOCAL_USER.oid : LOCAL_CALLER.oid),
       roles: options.roles,
       ...(options.name === undefined ? {} : { name: options.name }),
+      ...(options.delegated ? { delegated: { scopes, username: options.username ?? LOCAL_USER.username } } : {}),
       issuedAt,
       notBefore: options.notBefore ?? issuedAt,
       lifetimeSeconds,

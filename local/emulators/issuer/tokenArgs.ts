@@ -6,17 +6,30 @@ export interface TokenArgs {
   audience?: string;
   lifetimeSeconds?: number;
   version?: AccessTokenVersion;
+  /** A user's delegated token (`scp`, a user `oid`) instead of an application's. */
+  delegated?: true;
+  /** The delegated token's scopes; only with `delegated`. */
+  scopes?: string[];
 }
 
 export type ParsedTokenArgs = { ok: true; options: TokenArgs } | { ok: false; message: string };
 
-export const TOKEN_USAGE = 'usage: npm run token -- --roles A,B [--audience X] [--lifetime 3600] [--version 1|2]';
+export const TOKEN_USAGE =
+  'usage: npm run token -- --roles A,B [--audience X] [--lifetime 3600] [--version 1|2] [--delegated [--scopes access_as_user,...]]';
 
 /** Entra's longest configurable access-token lifetime. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 
-const OPTIONS = ['roles', 'audience', 'lifetime', 'version'] as const;
+const OPTIONS = ['roles', 'audience', 'lifetime', 'version', 'scopes', 'delegated'] as const;
 type OptionName = (typeof OPTIONS)[number];
+/** Options that are switches: present or not, no value. */
+const FLAGS: ReadonlySet<OptionName> = new Set(['delegated']);
+
+/** A comma-separated list of values without spaces (Entra's role and scope values have none), or undefined when mistyped. */
+function valueList(text: string): string[] | undefined {
+  const items = text.split(',').map((item) => item.trim());
+  return items.some((item) => item === '' || /\s/.test(item)) ? undefined : items;
+}
 
 /**
  * Parses the arguments after `npm run token --`. Options take `--name value` or `--name=value`;
@@ -32,6 +45,11 @@ export function parseTokenArgs(argv: readonly string[]): ParsedTokenArgs {
     if (!option || !name) return usageError(`unexpected argument '${argument}'`);
     if (values.has(name)) return usageError(`--${name} given more than once`);
     let value = option.groups?.inline;
+    if (FLAGS.has(name)) {
+      if (value !== undefined) return usageError(`--${name} takes no value`);
+      values.set(name, '');
+      continue;
+    }
     if (value === undefined) {
       const next = argv[index + 1];
       if (next === undefined || next.startsWith('--')) return usageError(`--${name} needs a value`);
@@ -43,11 +61,8 @@ export function parseTokenArgs(argv: readonly string[]): ParsedTokenArgs {
 
   const roles = values.get('roles');
   if (roles === undefined) return usageError('--roles is required');
-  const roleList = roles.split(',').map((role) => role.trim());
-  // Entra app role values may not contain spaces, so a space means a mistyped list.
-  if (roleList.some((role) => role === '' || /\s/.test(role))) {
-    return usageError(`--roles must be a comma-separated list of role values without spaces, got '${roles}'`);
-  }
+  const roleList = valueList(roles);
+  if (roleList === undefined) return usageError(`--roles must be a comma-separated list of role values without spaces, got '${roles}'`);
   const options: TokenArgs = { roles: roleList };
 
   const audience = values.get('audience');
@@ -69,6 +84,16 @@ export function parseTokenArgs(argv: readonly string[]): ParsedTokenArgs {
   if (version !== undefined) {
     if (version !== '1' && version !== '2') return usageError(`--version must be 1 or 2, got '${version}'`);
     options.version = version === '1' ? 1 : 2;
+  }
+
+  if (values.has('delegated')) options.delegated = true;
+  const scopes = values.get('scopes');
+  if (scopes !== undefined) {
+    if (!options.delegated) return usageError('--scopes applies only with --delegated');
+    const scopeList = valueList(scopes);
+    if (scopeList === undefined)
+      return usageError(`--scopes must be a comma-separated list of scope values without spaces, got '${scopes}'`);
+    options.scopes = scopeList;
   }
   return { ok: true, options };
 }

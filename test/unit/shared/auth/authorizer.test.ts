@@ -12,11 +12,21 @@ const roles: Record<Operation, string[]> = {
 };
 const authorizer = new Authorizer({
   roles,
+  delegatedScope: 'access_as_user',
   roleScopes: new Map([['Broker.GatewayToken.TeamA', { services: ['apimService1'], gateways: ['gw1', 'gw3'] }]]),
 });
 const caller = (...callerRoles: string[]) => ({ id: 'oid', roles: callerRoles });
 
 describe('authorization', () => {
+  it("requires the broker's delegated scope of a delegated caller before any role, and none of an application", () => {
+    const user = (...scopes: string[]) => ({ ...caller('Broker.SsoToken'), delegatedScopes: scopes });
+    expect(() => authorizer.grantingRoles(user('User.Read'), 'ssoToken')).toThrow("lacks the scope 'access_as_user'");
+    expect(() => authorizer.grantingRoles(user(), 'rotate')).toThrow("lacks the scope 'access_as_user'");
+    expect(authorizer.grantingRoles(user('User.Read', 'access_as_user'), 'ssoToken')).toEqual(['Broker.SsoToken']);
+    expect(() => authorizer.grantingRoles(user('access_as_user'), 'rotate')).toThrow("lacks the app role 'Broker.Rotate'");
+    expect(authorizer.grantingRoles(caller('Broker.SsoToken'), 'ssoToken')).toEqual(['Broker.SsoToken']);
+  });
+
   it('denies by default, naming the first role of the operation', () => {
     expect(() => authorizer.grantingRoles(caller(), 'gatewayToken')).toThrow("lacks the app role 'Broker.GatewayToken'");
     expect(() => authorizer.grantingRoles(caller('Broker.SsoToken'), 'rotate')).toThrow(ForbiddenError);

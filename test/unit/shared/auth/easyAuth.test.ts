@@ -29,6 +29,15 @@ describe('Easy Auth principal (only when configured)', () => {
     });
   });
 
+  it("reads a user's delegated principal, with its scopes, from App Service's claim names", async () => {
+    const user = {
+      ...LOGIC_APP,
+      claims: [...LOGIC_APP.claims, { typ: 'http://schemas.microsoft.com/identity/claims/scope', val: 'User.Read access_as_user' }],
+    };
+    const caller = await new EasyAuthAuthenticator().authenticate(request({ 'x-ms-client-principal': principal(user) }));
+    expect(caller).toMatchObject({ id: '44444444-4444-4444-4444-444444444444', delegatedScopes: ['User.Read', 'access_as_user'] });
+  });
+
   it('refuses a request without a principal, or with an unreadable one', async () => {
     await expect(new EasyAuthAuthenticator().authenticate(request({}))).rejects.toMatchObject({ status: 401 });
     await expect(new EasyAuthAuthenticator().authenticate(request({ 'x-ms-client-principal': '%%%' }))).rejects.toMatchObject({
@@ -36,7 +45,13 @@ describe('Easy Auth principal (only when configured)', () => {
     });
     await expect(
       new EasyAuthAuthenticator().authenticate(request({ 'x-ms-client-principal': principal({ claims: [{ typ: 'roles', val: 'x' }] }) })),
-    ).rejects.toMatchObject({ status: 401 });
+    ).rejects.toMatchObject({
+      status: 401,
+      internal: 'Easy Auth principal: no oid or sub claim',
+      headers: {
+        'WWW-Authenticate': `Bearer error="invalid_token", error_description="App Service Authentication's principal names no caller the broker accepts."`,
+      },
+    });
   });
 
   it('is never trusted in bearer-token mode: the header alone is a 401, and the JWKS is not even fetched', async () => {

@@ -61,6 +61,8 @@ describe('configuration', () => {
     expect(auth.jwksUrl).toBe('https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/discovery/v2.0/keys');
     expect(auth.audiences).toEqual(['api://token-broker', '3f2c9d0e-0000-4000-8000-000000000001']);
     expect(auth.mode).toBe('jwt');
+    expect(auth.delegatedScope).toBe('access_as_user');
+    expect(loadConfig({ ...valid, BROKER_AUTH_DELEGATED_SCOPE: 'user_impersonation' }).auth.delegatedScope).toBe('user_impersonation');
     expect(auth.roles.gatewayToken).toEqual(['Broker.GatewayToken']);
     expect(loadConfig(valid).mintLimitPerMinute).toBe(6);
   });
@@ -146,6 +148,9 @@ describe('configuration', () => {
     ['BROKER_AUTH_MODE', 'anonymous'],
     ['BROKER_AUTH_AUTHORITY', 'http://login.microsoftonline.com'],
     ['BROKER_AUTH_V1_ISSUER', 'http://sts.windows.net'],
+    ['BROKER_AUTH_DELEGATED_SCOPE', 'access_as_user User.Read'],
+    ['BROKER_AUTH_DELEGATED_SCOPE', 'say"hi'],
+    ['BROKER_AUTH_DELEGATED_SCOPE', 'back\\slash'],
     ['BROKER_ROLES_GATEWAY_TOKEN', 'has space'],
     ['BROKER_ROLE_SCOPES', '{"Broker.GatewayToken": {"gateway": ["gw1"]}}'],
     ['BROKER_MINT_LIMIT_PER_MINUTE', '0'],

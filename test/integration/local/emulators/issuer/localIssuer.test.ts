@@ -6,6 +6,7 @@ import {
   foreignKeyToken,
   LOCAL_CALLER,
   LOCAL_TENANT_ID,
+  LOCAL_USER,
   LocalIssuer,
   publicKeyHmacToken,
   tamperedToken,
@@ -271,6 +272,80 @@ describe('minted tokens', () => {
   it('refuses a lifetime that is not a positive whole number of seconds', async () => {
     for (const lifetimeSeconds of [0, -60, 1.5]) {
       await expect(issuer.mintToken({ roles: ROLES, audience: AUDIENCE, lifetimeSeconds })).rejects.toBeInstanceOf(RangeError);
+    }
+  });
+
+  it("verifies a v2 delegated token with Entra's delegated claims: scp, the user's oid, a pairwise sub, no idtyp", async () => {
+    const token = await issuer.mintToken({ roles: ROLES, audience: AUDIENCE, delegated: true });
+    const { payload } = await jwtVerify(token, remoteJwks(issuer), verifyOptions(issuer));
+    expect(payload).toEqual({
+      aud: AUDIENCE,
+      iss: `${issuer.url}/${LOCAL_TENANT_ID}/v2.0`,
+      iat: expect.any(Number),
+      nbf: payload.iat,
+      exp: (payload.iat ?? 0) + DEFAULT_TOKEN_LIFETIME_SECONDS,
+      azp: LOCAL_CALLER.appId,
+      azpacr: '1',
+      oid: LOCAL_USER.oid,
+      preferred_username: LOCAL_USER.username,
+      roles: ROLES,
+      scp: 'access_as_user',
+      sub: expect.stringMatching(/^[\w-]{43}$/),
+      tid: LOCAL_TENANT_ID,
+      uti: expect.any(String),
+      ver: '2.0',
+    });
+  });
+
+  it('verifies a v1 delegated token with Entra v1 delegated claims, and takes the scopes, user and client asked for', async () => {
+    const appId = '44444444-4444-4444-4444-444444444444';
+    const oid = '88888888-8888-8888-8888-888888888888';
+    const options = {
+      roles: [],
+      audience: AUDIENCE,
+      delegated: true,
+      appId,
+      oid,
+      scopes: ['User.Read', 'access_as_user'],
+      version: 1 as const,
+    };
+    const token = await issuer.mintToken({ ...options, username: 'ada@contoso.test' });
+    const { payload } = await jwtVerify(token, remoteJwks(issuer), verifyOptions(issuer, 1));
+    expect(payload).toEqual({
+      aud: AUDIENCE,
+      iss: `${issuer.url}/${LOCAL_TENANT_ID}/`,
+      iat: expect.any(Number),
+      nbf: payload.iat,
+      exp: (payload.iat ?? 0) + DEFAULT_TOKEN_LIFETIME_SECONDS,
+      acr: '1',
+      amr: ['pwd'],
+      appid: appId,
+      appidacr: '1',
+      oid,
+      roles: [],
+      scp: 'User.Read access_as_user',
+      sub: expect.any(String),
+      tid: LOCAL_TENANT_ID,
+      unique_name: 'ada@contoso.test',
+      upn: 'ada@contoso.test',
+      uti: expect.any(String),
+      ver: '1.0',
+    });
+    // Pairwise: the same user has another sub under another client, and the same sub again under this one.
+    expect(payload.sub).not.toBe(oid);
+    expect(decodeJwt(await issuer.mintToken(options)).sub).toBe(payload.sub);
+    expect(decodeJwt(await issuer.mintToken({ ...options, appId: LOCAL_CALLER.appId })).sub).not.toBe(payload.sub);
+  });
+
+  it('refuses delegated options on an application token, and a delegated token without a scope', async () => {
+    await expect(issuer.mintToken({ roles: ROLES, audience: AUDIENCE, scopes: ['access_as_user'] })).rejects.toThrow(
+      'scopes and username apply to delegated tokens only',
+    );
+    await expect(issuer.mintToken({ roles: ROLES, audience: AUDIENCE, username: 'ada@contoso.test' })).rejects.toBeInstanceOf(RangeError);
+    for (const scopes of [[], [''], ['two words']]) {
+      await expect(issuer.mintToken({ roles: ROLES, audience: AUDIENCE, delegated: true, scopes })).rejects.toThrow(
+        'a delegated token needs at least one scope, each without spaces',
+      );
     }
   });
 

@@ -16,6 +16,14 @@ describe('parseTokenArgs', () => {
     expect(parseTokenArgs(['--version=2', '--roles', 'A'])).toEqual({ ok: true, options: { roles: ['A'], version: 2 } });
   });
 
+  it('reads --delegated as a switch, and --scopes with it', () => {
+    expect(parseTokenArgs(['--delegated', '--roles', 'A'])).toEqual({ ok: true, options: { roles: ['A'], delegated: true } });
+    expect(parseTokenArgs(['--roles', 'A', '--delegated', '--scopes', 'User.Read, access_as_user'])).toEqual({
+      ok: true,
+      options: { roles: ['A'], delegated: true, scopes: ['User.Read', 'access_as_user'] },
+    });
+  });
+
   it('trims the spaces around role values', () => {
     expect(parseTokenArgs(['--roles', ' A , B '])).toEqual({ ok: true, options: { roles: ['A', 'B'] } });
   });
@@ -41,6 +49,11 @@ describe('parseTokenArgs', () => {
     [['--roles', 'A', '--lifetime', String(MAX_TOKEN_LIFETIME_SECONDS + 1)], '--lifetime must be a whole number of seconds'],
     [['--roles', 'A', '--version', '3'], '--version must be 1 or 2'],
     [['--roles', 'A', '--version', '2.0'], '--version must be 1 or 2'],
+    [['--roles', 'A', '--delegated=yes'], '--delegated takes no value'],
+    [['--roles', 'A', '--delegated', '--delegated'], '--delegated given more than once'],
+    [['--roles', 'A', '--scopes', 'access_as_user'], '--scopes applies only with --delegated'],
+    [['--roles', 'A', '--delegated', '--scopes', 'a,,b'], '--scopes must be a comma-separated list'],
+    [['--roles', 'A', '--delegated', '--scopes'], '--scopes needs a value'],
   ])('refuses %j with a usage error', (argv, problem) => {
     const parsed = parseTokenArgs(argv);
     expect(parsed.ok).toBe(false);
