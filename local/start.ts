@@ -68,14 +68,18 @@ async function main(): Promise<void> {
   const clock = new LocalClock({ frozen: process.env.LOCAL_CLOCK === 'frozen' });
   useProcessClock(clock);
   const environment = await LocalEnvironment.start({ ...persistence(process.env.LOCAL_KEYVAULT_STATE_FILE), storage: true, clock });
-  const settings = applyLocalSettings(process.env, environment);
-  let config: BrokerConfig;
   try {
-    config = checkConfiguration(process.env);
+    await serve(environment, clock, port);
   } catch (error) {
+    // Whatever fails once the emulators run (an invalid setting, a port in use) must not leave Azurite behind.
     await environment.stop();
     throw error;
   }
+}
+
+async function serve(environment: LocalEnvironment, clock: LocalClock, port: number): Promise<void> {
+  const settings = applyLocalSettings(process.env, environment);
+  const config: BrokerConfig = checkConfiguration(process.env);
 
   const gateways = simulatedGateways(config, environment, clock, consoleHostLog);
   const routePrefix = readRoutePrefix(path.join(PROJECT_DIR, 'host.json'));

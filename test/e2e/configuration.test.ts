@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,23 @@ describe('npm start and the settings of the environment it runs in', () => {
     );
     expect(message).not.toContain('Ready on');
   }, 30_000);
+
+  it('exits non-zero on a port in use, and leaves no Azurite behind', async () => {
+    const azurites = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes(path.dirname(require.resolve('azurite/package.json')))).length;
+    const first = await startLocalBroker();
+    try {
+      const running = azurites();
+      const second = startLocalBroker({ port: String(first.port) });
+      await expect(second).rejects.toThrow(/exited before it was ready \(code 1, signal null\)/);
+      expect(String(await second.catch((error: Error) => error.message))).toMatch(/EADDRINUSE|address already in use/);
+      expect(azurites()).toBe(running);
+    } finally {
+      await first.stop();
+    }
+  }, 60_000);
 
   it("applies the user's own settings, owns only those pointing at its emulators, and lists what it set", async () => {
     const broker = await startLocalBroker({
